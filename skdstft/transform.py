@@ -1,0 +1,251 @@
+"""Forward kernels of the DSTFT (math.md §2), in plain numpy/scipy.
+
+Every quantity the library computes -- the transform and each of its partial
+derivatives (math.md §3, paper Remark IV.1) -- has the form
+
+    U[k, n] = e^{2 pi i k f_n / K} sum_m x[floor(t_n) + m] v_{k,n}(m - f_n) e^{-2 pi i k m / K}
+
+for some window function ``v`` (the window, its derivative in the length or
+in time). :func:`windowed_transform` computes it with one of two backends,
+chosen from the shape of the window lengths:
+
+* lengths constant over frequency (scalar or ``(1, T)``): window every frame
+  once and take one real FFT per frame, ``O(T K log K)``;
+* lengths varying in frequency (``(F, 1)`` or ``(F, T)``): a DFT written as
+  matrix products; for ``(F, 1)`` with a common fractional offset a single
+  precomputed ``(F, K)`` windowed-DFT matrix, otherwise chunks of frames whose
+  ``(F, T_chunk, K)`` window tensor stays within ``chunk_bytes``.
+
+:func:`windowed_adjoint` is the transpose (an overlap-add), used for the
+gradient with respect to the signal. Frames are gathered in FFT order
+(``m = 0..K/2-1, -K/2..-1``) so that no spectrum shift is needed.
+"""
+
+import numpy as np
+import scipy.fft
+
+__all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_adjoint",
+           "DEFAULT_CHUNK_BYTES"]
+
+DEFAULT_CHUNK_BYTES = 8 * 2**20
+"""Memory budget (bytes) of one ``(F, T_chunk, K)`` temporary in the DFT backend."""
+
+
+class Frames:
+    """Signal frames around the positions, in FFT order, with their geometry.
+
+    Attributes
+    ----------
+    data : ndarray (B, T, K)
+        ``data[b, n, j] = x[b, floor(t_n) + m_j]`` (zero outside the signal),
+        ``m_j = j`` for ``j < K/2`` and ``j - K`` otherwise.
+    frac : ndarray (T,)
+        Fractional parts ``f_n = t_n - floor(t_n)`` in ``[0, 1)``.
+    offsets : ndarray (K,)
+        The integer offsets ``m_j``.
+    index : ndarray (T, K)
+        Indices into the padded signal (for the overlap-add adjoint).
+    pad, n_samples : int
+    """
+
+    __slots__ = ("data", "frac", "offsets", "index", "pad", "n_samples", "dtype")
+
+    @property
+    def common_frac(self):
+        """The fractional offset shared by every frame, or None."""
+        f = self.frac
+        return float(f[0]) if np.all(f == f[0]) else None
+
+
+def gather_frames(x, positions, n_fft):
+    """Gather the frames of ``x`` (B, N) around ``positions`` (T,)."""
+    x = np.asarray(x)
+    dtype = x.dtype
+    n_samples = x.shape[-1]
+    half = n_fft // 2
+    positions = np.asarray(positions, dtype=np.float64)
+    floor = np.floor(positions)
+    frac = (positions - floor).astype(dtype)
+    # A frame further than half a frame outside [0, N) only reads zeros; clamp
+    # it there so that absurd positions cannot blow up the padding.
+    floor = np.clip(floor, -half - 1, n_samples + half).astype(np.intp)
+    pad = half + 1
+    offsets = np.fft.ifftshift(np.arange(-half, half))
+    index = floor[:, None] + offsets[None, :] + pad
+    padded = np.zeros(x.shape[:-1] + (n_samples + 2 * pad,), dtype=dtype)
+    padded[..., pad:pad + n_samples] = x
+    frames = Frames()
+    frames.data = padded[..., index]
+    frames.frac = frac
+    frames.offsets = offsets.astype(dtype)
+    frames.index = index
+    frames.pad = pad
+    frames.n_samples = n_samples
+    frames.dtype = dtype
+    return frames
+
+
+def _as_2d(lam, dtype):
+    lam = np.asarray(lam, dtype=dtype)
+    if lam.ndim == 0:
+        return lam.reshape(1, 1)
+    if lam.ndim == 1:
+        return lam.reshape(1, -1)
+    return lam
+
+
+def uses_fft_backend(win_length):
+    """True when the window length does not vary along frequency."""
+    shape = np.shape(win_length)
+    return len(shape) < 2 or shape[0] == 1
+
+
+def _complex_dtype(dtype):
+    return np.complex64 if dtype == np.float32 else np.complex128
+
+
+def _phase(n_fft, frac, dtype):
+    """``e^{2 pi i k f_n / K}`` of shape (F, T), or None when every f_n = 0."""
+    if not np.any(frac):
+        return None
+    k = np.arange(n_fft // 2 + 1, dtype=dtype)
+    return np.exp((2j * np.pi / n_fft) * k[:, None] * frac[None, :]).astype(
+        _complex_dtype(dtype), copy=False)
+
+
+def _dft_basis(n_fft, offsets, dtype):
+    """(F, K, 2) real basis: cos and -sin of ``2 pi k m / K``."""
+    k = np.arange(n_fft // 2 + 1, dtype=np.float64)
+    angle = (2 * np.pi / n_fft) * np.outer(k, offsets.astype(np.float64))
+    return np.stack([np.cos(angle), -np.sin(angle)], axis=-1).astype(dtype)
+
+
+def _chunk_frames(n_freqs, n_fft, n_batch, n_frames, itemsize, chunk_bytes):
+    per_frame = max(1, n_freqs * n_fft * max(1, n_batch) * itemsize)
+    return int(max(1, min(n_frames, chunk_bytes // per_frame)))
+
+
+def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFAULT_CHUNK_BYTES):
+    """``U`` of the module docstring for a window function ``v``.
+
+    Parameters
+    ----------
+    frames : Frames
+    win_length : array broadcastable to (F, T)
+    window_fn : callable ``(lam, t) -> values``
+        A contracted window (or one of its derivatives), broadcasting ``lam``
+        and ``t``.
+    n_fft : int
+    chunk_bytes : int
+        Memory budget of one temporary in the frequency-varying backend.
+
+    Returns
+    -------
+    U : complex ndarray (B, F, T)
+    """
+    dtype = frames.dtype
+    data = frames.data
+    n_batch, n_frames = data.shape[0], data.shape[1]
+    n_freqs = n_fft // 2 + 1
+    lam = _as_2d(win_length, dtype)
+    frac = frames.frac
+    common = frames.common_frac
+    if lam.shape[0] == 1:
+        if lam.shape[1] == 1 and common is not None:
+            t = frames.offsets - dtype.type(common)
+            w = window_fn(lam[0, 0], t).astype(dtype, copy=False)
+        else:
+            lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
+            t = frames.offsets[None, :] - frac[:, None]
+            w = window_fn(lam_col, t).astype(dtype, copy=False)
+        spec = scipy.fft.rfft(data * w, axis=-1)  # (B, T, F)
+        out = np.swapaxes(spec, -1, -2)
+    else:
+        basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)
+        if lam.shape[1] == 1 and common is not None:
+            t = frames.offsets - dtype.type(common)
+            w = window_fn(lam, t[None, :]).astype(dtype, copy=False)  # (F, K)
+            mat = np.concatenate([basis[..., 0] * w, basis[..., 1] * w], axis=0)  # (2F, K)
+            prod = data @ mat.T  # (B, T, 2F)
+            out = np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))
+            out.real = np.swapaxes(prod[..., :n_freqs], -1, -2)
+            out.imag = np.swapaxes(prod[..., n_freqs:], -1, -2)
+        else:
+            lam = np.broadcast_to(lam, (n_freqs, n_frames))
+            out = np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))
+            step = _chunk_frames(n_freqs, n_fft, n_batch, n_frames, dtype.itemsize, chunk_bytes)
+            for start in range(0, n_frames, step):
+                sl = slice(start, min(start + step, n_frames))
+                t = frames.offsets[None, None, :] - frac[None, sl, None]
+                w = window_fn(lam[:, sl, None], t).astype(dtype, copy=False)  # (F, Tc, K)
+                # (B, F, Tc, K) @ (F, K, 2) -> (B, F, Tc, 2)
+                prod = (data[:, None, sl, :] * w) @ basis
+                out.real[:, :, sl] = prod[..., 0]
+                out.imag[:, :, sl] = prod[..., 1]
+    phase = _phase(n_fft, frac, dtype)
+    if phase is not None:
+        out = out * phase
+    return out
+
+
+def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
+                     chunk_bytes=DEFAULT_CHUNK_BYTES):
+    """Gradient of ``Re sum(g * U)`` with respect to the signal.
+
+    ``U`` is linear in ``x``; this is its transpose applied to ``g``
+    (``cotangent``, complex (B, F, T)), an overlap-add of windowed inverse
+    transforms. Returns a real array (B, N).
+    """
+    dtype = frames.dtype
+    n_batch, n_frames = frames.data.shape[0], frames.data.shape[1]
+    n_freqs = n_fft // 2 + 1
+    phase = _phase(n_fft, frames.frac, dtype)
+    h = cotangent if phase is None else cotangent * phase  # (B, F, T)
+    lam = _as_2d(win_length, dtype)
+    common = frames.common_frac
+    if lam.shape[0] == 1:
+        # r[n, m] = Re sum_{k=0}^{K/2} h[k, n] e^{-2 pi i k m / K}, an inverse
+        # real FFT of conj(h) with the interior bins halved (irfft doubles them).
+        c = np.conj(np.swapaxes(h, -1, -2))  # (B, T, F)
+        c = c.copy()
+        c[..., 1:n_freqs - 1] *= 0.5
+        r = scipy.fft.irfft(c, n=n_fft, axis=-1) * n_fft  # (B, T, K)
+        if lam.shape[1] == 1 and frames.common_frac is not None:
+            w = window_fn(lam[0, 0], frames.offsets - dtype.type(common))
+        else:
+            lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
+            w = window_fn(lam_col, frames.offsets[None, :] - frames.frac[:, None])
+        r *= w.astype(r.dtype, copy=False)
+    else:
+        basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2): cos, -sin
+        # Re(h (cos - i sin)) = h.real cos + h.imag sin
+        basis_t = np.stack([basis[..., 0], -basis[..., 1]], axis=1)  # (F, 2, K)
+        hr = np.stack([h.real, h.imag], axis=-1).astype(dtype, copy=False)  # (B, F, T, 2)
+        if lam.shape[1] == 1 and common is not None:
+            w = window_fn(lam, (frames.offsets - dtype.type(common))[None, :]).astype(dtype)
+            mr = basis_t[:, 0, :] * w  # (F, K)
+            mi = basis_t[:, 1, :] * w
+            r = np.swapaxes(hr[..., 0], -1, -2) @ mr + np.swapaxes(hr[..., 1], -1, -2) @ mi
+        else:
+            lam = np.broadcast_to(lam, (n_freqs, n_frames))
+            r = np.empty((n_batch, n_frames, n_fft), dtype=dtype)
+            step = _chunk_frames(n_freqs, n_fft, n_batch, n_frames, dtype.itemsize, chunk_bytes)
+            for start in range(0, n_frames, step):
+                sl = slice(start, min(start + step, n_frames))
+                t = frames.offsets[None, None, :] - frames.frac[None, sl, None]
+                w = window_fn(lam[:, sl, None], t).astype(dtype, copy=False)  # (F, Tc, K)
+                p = hr[:, :, sl, :] @ basis_t  # (B, F, Tc, K)
+                r[:, sl, :] = np.einsum("bfnk,fnk->bnk", p, w)
+    return _overlap_add(frames, r.astype(dtype, copy=False))
+
+
+def _overlap_add(frames, r):
+    """Scatter-add frame contributions ``r`` (B, T, K) back onto the signal."""
+    n_batch = r.shape[0]
+    length = frames.n_samples + 2 * frames.pad
+    idx = frames.index.ravel()
+    out = np.empty((n_batch, frames.n_samples), dtype=r.dtype)
+    for b in range(n_batch):
+        acc = np.bincount(idx, weights=r[b].ravel(), minlength=length)
+        out[b] = acc[frames.pad:frames.pad + frames.n_samples]
+    return out
