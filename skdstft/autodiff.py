@@ -140,7 +140,7 @@ def dstft(x, win_length, positions=None, *, n_fft, window="hann", normalization=
     >>> import numpy as np
     >>> from skdstft import dstft
     >>> x = np.cos(2 * np.pi * 0.125 * np.arange(256))
-    >>> S = dstft(x, 64.0, n_fft=64)
+    >>> S = dstft(x, 62.0, n_fft=64)
     >>> S.shape
     (33, 17)
     >>> int(np.argmax(abs(S[:, 8])))

@@ -16,8 +16,9 @@ Examples
 >>> float(hann.value(np.array(0.0)))
 1.0
 >>> t = np.arange(-4, 4)
+>>> from scipy.signal.windows import hann as scipy_hann
 >>> np.allclose(contracted_window(hann, 8.0, t, normalization=None),
-...             np.roll(__import__("scipy").signal.windows.hann(8, sym=False), 4))
+...             scipy_hann(8, sym=False))  # scipy's periodic Hann, centred
 True
 """
 
