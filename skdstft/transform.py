@@ -69,7 +69,7 @@ def gather_frames(x, positions, n_fft):
     # A frame further than half a frame outside [0, N) only reads zeros; clamp
     # it there so that absurd positions cannot blow up the padding.
     floor = np.clip(floor, -half - 1, n_samples + half).astype(np.intp)
-    pad = half + 1
+    pad = n_fft + 1  # room for a clamped frame on either side
     offsets = np.fft.ifftshift(np.arange(-half, half))
     index = floor[:, None] + offsets[None, :] + pad
     padded = np.zeros(x.shape[:-1] + (n_samples + 2 * pad,), dtype=dtype)
