@@ -1,0 +1,202 @@
+"""The representation-driven objective: parameters -> positions, lengths -> loss.
+
+One picklable object serves every estimator that learns STFT parameters
+from a criterion on the picture (entropy, Rényi, kurtosis): it owns the
+parameterization (which lengths and hops are free), their bounds, and the
+loss ``criterion + reg * smoothness + coverage * coverage_penalty``
+(math.md §5). It is a plain class of this module (never a closure stored on
+an estimator), so joblib and dask workers can unpickle it.
+
+Parameterizations (``theta`` is one flat vector; see :meth:`pack`):
+
+=================  ===============================  =====================
+window_mode        window-length array              free values
+=================  ===============================  =====================
+``constant``       scalar                           1
+``time``           ``(1, T)``                       T
+``frequency``      ``(F, 1)``                       F
+``time-frequency`` ``(F, T)``                       F T
+=================  ===============================  =====================
+
+=============  ============================================  =============
+hop_mode       positions                                     free values
+=============  ============================================  =============
+``fixed``      given                                         0
+``constant``   ``t_n = n h`` (``T`` fixed)                   1
+``time``       ``t_n = sum_{j<n} h_j``                       T - 1
+``overlap``    follow the lengths at overlap ``min_overlap``  0
+=============  ============================================  =============
+"""
+
+import autograd.numpy as anp
+import numpy as np
+from autograd.tracer import getval
+
+from . import losses
+from ._validation import check_choice
+from .autodiff import dstft
+from .estimators._base import criterion_loss
+from .positions import fixed_overlap_positions
+
+__all__ = ["RepresentationObjective", "WINDOW_MODES", "HOP_MODES"]
+
+WINDOW_MODES = ("constant", "time", "frequency", "time-frequency")
+HOP_MODES = ("fixed", "constant", "time", "overlap")
+
+
+class RepresentationObjective:
+    """Loss of STFT parameters on a batch of signals.
+
+    Parameters
+    ----------
+    X : ndarray (B, N)
+        Signals (float32 or float64).
+    n_fft : int
+    n_frames : int
+        Number of frames ``T`` (fixed during the optimization).
+    window_mode, hop_mode : str
+        See the module docstring.
+    positions : ndarray (T,)
+        Fixed positions (``hop_mode="fixed"``); otherwise ignored.
+    win_bounds : (lo, hi)
+        Window-length bounds (samples).
+    hop_bounds : (lo, hi)
+        Hop bounds (samples), default ``(1, n_fft)``.
+    criterion, power, scope, alpha :
+        See :func:`skdstft.estimators._base.criterion_loss`.
+    reg : float
+        Weight of the smoothness term (varying window modes only).
+    reg_scale : float
+        ``lam_ref`` of the smoothness term (samples).
+    coverage : float
+        Weight of the coverage penalty (applied when positions are learned).
+    min_overlap : float
+        Required overlap ``rho`` (coverage penalty and the overlap hop mode).
+    window, normalization : see :func:`skdstft.dstft`.
+    batch_size : int, optional
+        Signals per mini-batch for stochastic optimization
+        (``__call__(theta, iteration)``); all signals when None.
+    seed : int
+        Seed of the mini-batch draws.
+    """
+
+    def __init__(self, X, *, n_fft, n_frames, window_mode="constant", hop_mode="fixed",
+                 positions=None, win_bounds=(8.0, None), hop_bounds=None,
+                 criterion="entropy", power=1, scope="global", alpha=3, reg=0.0,
+                 reg_scale=1.0, coverage=0.0, min_overlap=0.5, window="hann",
+                 normalization="l1", batch_size=None, seed=0):
+        self.X = X
+        self.n_fft = n_fft
+        self.n_freqs = n_fft // 2 + 1
+        self.n_frames = int(n_frames)
+        self.n_samples = X.shape[-1]
+        self.window_mode = check_choice(window_mode, "window_mode", WINDOW_MODES)
+        self.hop_mode = check_choice(hop_mode, "hop_mode", HOP_MODES)
+        if self.hop_mode == "overlap" and self.window_mode not in ("constant", "time"):
+            raise ValueError("hop_mode='overlap' needs window_mode 'constant' or 'time'")
+        if self.hop_mode == "fixed":
+            if positions is None or len(positions) != self.n_frames:
+                raise ValueError("hop_mode='fixed' needs positions of length n_frames")
+        self.positions = None if positions is None else np.asarray(positions, dtype=float)
+        hi = n_fft - 2 if win_bounds[1] is None else win_bounds[1]
+        self.win_bounds = (float(win_bounds[0]), float(hi))
+        self.hop_bounds = (1.0, float(n_fft)) if hop_bounds is None else tuple(map(float, hop_bounds))
+        self.criterion, self.power, self.scope, self.alpha = criterion, power, scope, alpha
+        self.reg, self.reg_scale = float(reg), float(reg_scale)
+        self.coverage, self.min_overlap = float(coverage), float(min_overlap)
+        self.window, self.normalization = window, normalization
+        self.batch_size, self.seed = batch_size, seed
+
+    # -- parameterization -------------------------------------------------
+    @property
+    def win_shape(self):
+        F, T = self.n_freqs, self.n_frames
+        return {"constant": (), "time": (1, T), "frequency": (F, 1),
+                "time-frequency": (F, T)}[self.window_mode]
+
+    @property
+    def n_hop_params(self):
+        return {"fixed": 0, "constant": 1, "time": self.n_frames - 1,
+                "overlap": 0}[self.hop_mode]
+
+    @property
+    def n_win_params(self):
+        return int(np.prod(self.win_shape, dtype=int))
+
+    def pack(self, win_length, hop_length=None):
+        """Flat ``theta`` from window length(s) and hop(s), broadcast to the
+        parameterization's shapes; returns ``(theta, (lo, hi))``."""
+        lam = np.broadcast_to(np.asarray(win_length, dtype=float), self.win_shape).ravel()
+        parts, lo, hi = [lam], [np.full(lam.size, self.win_bounds[0])], [
+            np.full(lam.size, self.win_bounds[1])]
+        if self.n_hop_params:
+            if hop_length is None:
+                raise ValueError(f"hop_mode={self.hop_mode!r} needs an initial hop_length")
+            hop = np.broadcast_to(np.asarray(hop_length, dtype=float), (self.n_hop_params,))
+            parts.append(hop)
+            lo.append(np.full(hop.size, self.hop_bounds[0]))
+            hi.append(np.full(hop.size, self.hop_bounds[1]))
+        theta = np.concatenate(parts)
+        lo, hi = np.concatenate(lo), np.concatenate(hi)
+        return np.clip(theta, lo, hi), (lo, hi)
+
+    def unpack(self, theta):
+        """``(win_length, hop_length, positions)`` from ``theta`` (autograd-safe).
+
+        ``win_length`` has the mode's shape (a scalar for ``constant``);
+        ``hop_length`` is None when the hop is not learned.
+        """
+        n_win = self.n_win_params
+        lam = theta[0] if self.window_mode == "constant" else anp.reshape(
+            theta[:n_win], self.win_shape)
+        hop = None
+        if self.hop_mode == "fixed":
+            positions = self.positions
+        elif self.hop_mode == "constant":
+            hop = theta[n_win]
+            positions = hop * anp.arange(self.n_frames, dtype=float)
+        elif self.hop_mode == "time":
+            hop = theta[n_win:]
+            positions = anp.concatenate([anp.zeros(1), anp.cumsum(hop)])
+        else:
+            per_frame = lam * anp.ones(self.n_frames) if self.window_mode == "constant" \
+                else anp.reshape(lam, (self.n_frames,))
+            positions = fixed_overlap_positions(per_frame, self.min_overlap)
+        return lam, hop, positions
+
+    # -- loss --------------------------------------------------------------
+    def _batch(self, iteration):
+        if iteration is None or self.batch_size is None or self.batch_size >= len(self.X):
+            return self.X
+        rng = np.random.default_rng([self.seed, iteration])
+        idx = np.sort(rng.choice(len(self.X), size=self.batch_size, replace=False))
+        return self.X[idx]
+
+    def _frame_mask(self, lam, positions):
+        """Frames whose window overlaps the signal (others are empty columns)."""
+        pos = np.asarray(getval(positions))
+        half = 0.5 * np.min(np.atleast_2d(getval(lam)), axis=0) * np.ones(self.n_frames)
+        return (pos - half < self.n_samples) & (pos + half > 0)
+
+    def spectrogram(self, theta, X=None):
+        """The DSTFT of ``X`` (default: all signals) at ``theta``: (B, F, T)."""
+        lam, _, positions = self.unpack(theta)
+        return dstft(self.X if X is None else X, lam, positions, n_fft=self.n_fft,
+                     window=self.window, normalization=self.normalization)
+
+    def __call__(self, theta, iteration=None):
+        lam, _, positions = self.unpack(theta)
+        X = self._batch(iteration)
+        S = dstft(X, lam, positions, n_fft=self.n_fft, window=self.window,
+                  normalization=self.normalization)
+        if self.hop_mode == "overlap":
+            keep = np.flatnonzero(self._frame_mask(lam, positions))
+            S = S[..., keep]
+        loss = criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
+                              alpha=self.alpha)
+        if self.reg and self.window_mode != "constant":
+            loss = loss + self.reg * losses.smoothness(lam, scale=self.reg_scale)
+        if self.coverage and self.hop_mode in ("constant", "time"):
+            loss = loss + self.coverage * losses.coverage_penalty(
+                positions, lam, self.n_samples, min_overlap=self.min_overlap)
+        return loss
