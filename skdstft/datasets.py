@@ -1,0 +1,376 @@
+"""Loading folders of wav files as equal-length signal matrices.
+
+The loaders return a :class:`sklearn.utils.Bunch` (a dict with attribute
+access), like scikit-learn's dataset loaders, with
+
+* ``X``: ndarray ``(n_files, length)``, the signals as floats in ``[-1, 1]``,
+* ``y``: ndarray ``(n_files,)`` of labels, or ``None`` without a labeller,
+* ``groups``: ndarray ``(n_files,)`` of group names (e.g. speakers), or ``None``,
+* ``fs``: int, the common sample rate in Hz,
+* ``filenames``: ndarray ``(n_files,)`` of str, the file paths in load order,
+* ``lengths``: ndarray ``(n_files,)`` of int, each file's original length
+  (samples) before padding or cropping,
+
+or, with ``return_X_y=True``, the tuple ``(X, y)`` (``(X, y, groups)`` when
+``return_groups=True`` too).
+
+Integer PCM is scaled to ``[-1, 1)``: ``int16 / 2**15``, ``int32 / 2**31``
+(24-bit files, which scipy reads left-justified into int32, too),
+``int64 / 2**63``, ``(uint8 - 128) / 128``; float files are kept as they are.
+"""
+
+import os
+import re
+import warnings
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+from scipy.io import wavfile
+from sklearn.utils import Bunch
+
+from ._validation import check_int
+
+__all__ = ["load_fsdd", "load_wav_folder"]
+
+_FSDD_ENV = "SKDSTFT_FSDD"
+_FSDD_NAME = re.compile(r"^(\d)_([A-Za-z]+)_(\d+)$")
+
+
+def _to_float(data, dtype, filename):
+    kind, size = data.dtype.kind, data.dtype.itemsize
+    scalar = np.dtype(dtype).type
+    if kind == "f":
+        out = data.astype(dtype, copy=False)
+    elif kind == "i":
+        out = data.astype(dtype) / scalar(2.0 ** (8 * size - 1))
+    elif kind == "u" and size == 1:
+        out = (data.astype(dtype) - scalar(128.0)) / scalar(128.0)
+    else:
+        raise ValueError(f"unsupported wav sample format {data.dtype} in file {filename}")
+    return np.asarray(out, dtype=dtype)
+
+
+def _make_namer(value, name):
+    """A callable ``stem -> str/obj`` from a callable or a regex with a group."""
+    if value is None:
+        return None
+    if callable(value) and not isinstance(value, re.Pattern):
+        return value
+    if isinstance(value, str):
+        try:
+            value = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"{name} is not a valid regular expression: {exc}") from None
+    if isinstance(value, re.Pattern):
+        if value.groups < 1:
+            raise ValueError(
+                f"{name} must be a regular expression with a capturing group, got {value.pattern!r}"
+            )
+        pattern = value
+
+        def namer(stem):
+            match = pattern.search(stem)
+            if match is None:
+                raise ValueError(
+                    f"{name} pattern {pattern.pattern!r} does not match the file name {stem!r}"
+                )
+            return match.group(1)
+
+        return namer
+    raise TypeError(
+        f"{name} must be None, a callable (file stem -> value) or a regular "
+        f"expression with a capturing group, got {value!r}"
+    )
+
+
+def _apply_namer(namer, stems, files, name):
+    if namer is None:
+        return None
+    values = []
+    for stem, path in zip(stems, files):
+        try:
+            values.append(namer(stem))
+        except Exception as exc:
+            raise ValueError(f"{name} failed on file {path}: {exc}") from exc
+    # a typed array when the values are all strings or all real numbers,
+    # else an object array (numpy would silently turn [1, "a"] into strings)
+    if all(isinstance(v, str) for v in values):
+        return np.array(values, dtype=str)
+    if all(isinstance(v, (Integral, Real)) and not isinstance(v, (bool, np.bool_)) for v in values):
+        return np.array(values)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
+
+
+def load_wav_folder(
+    path,
+    *,
+    length=None,
+    label_from_name=None,
+    group_from_name=None,
+    pattern="*.wav",
+    channel=0,
+    dtype=np.float64,
+    max_files=None,
+    return_X_y=False,
+    return_groups=False,
+):
+    """Load every wav file of a folder into an equal-length signal matrix.
+
+    Files are found with ``Path(path).glob(pattern)`` (``"**/*.wav"`` recurses)
+    and loaded in sorted order of their path relative to ``path`` (plain
+    string order, so ``"a_10"`` comes before ``"a_2"``), which makes the
+    result deterministic.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder.
+    length : int, optional
+        Crop (keep the first ``length`` samples) or zero-pad (at the end)
+        every signal to ``length`` samples. ``None`` requires all files to
+        have the same length.
+    label_from_name : callable or str or re.Pattern, optional
+        Label of each file from its name without extension (the stem): a
+        callable ``stem -> label`` or a regular expression whose first group
+        (``re.search``) is the label, kept as a string. ``None``: no labels.
+    group_from_name : callable or str or re.Pattern, optional
+        Group of each file (e.g. the speaker, for ``GroupKFold``), same
+        conventions as ``label_from_name``. ``None``: no groups.
+    pattern : str, default="*.wav"
+        Glob pattern of the files, relative to ``path``.
+    channel : int or None, default=0
+        Channel of multi-channel files to keep; ``None`` averages the
+        channels. Ignored for mono files.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Floating dtype of ``X``.
+    max_files : int, optional
+        Load only the first ``max_files`` files (in the sorted order).
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+    return_groups : bool, default=False
+        With ``return_X_y``, return ``(X, y, groups)``.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``X`` (n_files, length) float array in ``[-1, 1]`` (float files are
+        not rescaled), ``y`` (n_files,) or None, ``groups`` (n_files,) or
+        None, ``fs`` (int, Hz), ``filenames`` (n_files,) str,
+        ``lengths`` (n_files,) int original lengths in samples.
+    (X, y) or (X, y, groups) : tuple
+        With ``return_X_y=True``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    NotADirectoryError
+        ``path`` is not a folder.
+    ValueError
+        No file matches ``pattern``; a file cannot be read as wav (the
+        message names it); the files have different sample rates or (with
+        ``length=None``) different lengths; ``channel`` is out of range; a
+        labeller fails on a file name.
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> from scipy.io import wavfile
+    >>> folder = tempfile.mkdtemp()
+    >>> for i, digit in enumerate([3, 7]):
+    ...     wavfile.write(os.path.join(folder, f"{digit}_a_{i}.wav"), 8000,
+    ...                   np.full(100 + 50 * i, 16384, dtype=np.int16))
+    >>> data = load_wav_folder(folder, length=120, label_from_name=r"^(\\d)_")
+    >>> data.X.shape, data.fs, data.y.tolist(), float(data.X[0, 0]), data.lengths.tolist()
+    ((2, 120), 8000, ['3', '7'], 0.5, [100, 150])
+    >>> shutil.rmtree(folder)
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+    folder = Path(path)
+    if not folder.exists():
+        raise FileNotFoundError(f"path: folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"path: {str(folder)!r} is not a folder")
+    if length is not None:
+        length = check_int(length, "length", min_value=1)
+    if max_files is not None:
+        max_files = check_int(max_files, "max_files", min_value=1)
+    if channel is not None:
+        channel = check_int(channel, "channel", min_value=0)
+    if not isinstance(pattern, str) or not pattern:
+        raise TypeError(f"pattern must be a non-empty str, got {pattern!r}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a numpy floating dtype, got {dtype!r}") from None
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    for flag, name in ((return_X_y, "return_X_y"), (return_groups, "return_groups")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {flag!r}")
+    label_namer = _make_namer(label_from_name, "label_from_name")
+    group_namer = _make_namer(group_from_name, "group_from_name")
+
+    files = sorted(
+        (p for p in folder.glob(pattern) if p.is_file()),
+        key=lambda p: p.relative_to(folder).as_posix(),
+    )
+    if not files:
+        raise ValueError(f"no file matches pattern {pattern!r} in folder {str(folder)!r}")
+    if max_files is not None:
+        files = files[:max_files]
+
+    signals, rates = [], []
+    for file in files:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", wavfile.WavFileWarning)
+                rate, data = wavfile.read(file)
+        except Exception as exc:
+            raise ValueError(f"cannot read wav file {str(file)!r}: {exc}") from exc
+        if data.ndim == 2:
+            if channel is None:
+                data = _to_float(data, dtype, file).mean(axis=1).astype(dtype)
+            elif channel >= data.shape[1]:
+                raise ValueError(
+                    f"channel={channel} but file {str(file)!r} has {data.shape[1]} channels"
+                )
+            else:
+                data = _to_float(data[:, channel], dtype, file)
+        else:
+            data = _to_float(data, dtype, file)
+        signals.append(data)
+        rates.append(int(rate))
+
+    unique_rates = sorted(set(rates))
+    if len(unique_rates) > 1:
+        first = {r: str(files[rates.index(r)]) for r in unique_rates}
+        listed = "; ".join(f"{r} Hz (e.g. {f})" for r, f in first.items())
+        raise ValueError(f"the wav files have different sample rates: {listed}")
+
+    lengths = np.array([s.size for s in signals], dtype=np.int64)
+    if length is None:
+        if lengths.min() != lengths.max():
+            shortest = files[int(lengths.argmin())]
+            longest = files[int(lengths.argmax())]
+            raise ValueError(
+                f"the wav files have different lengths, from {lengths.min()} samples "
+                f"({shortest.name}) to {lengths.max()} samples ({longest.name}); pass "
+                f"length= to crop or zero-pad them all to a common length"
+            )
+        if lengths.max() == 0:
+            raise ValueError("the wav files hold no samples; pass length= to zero-pad them")
+        length = int(lengths.max())
+    X = np.zeros((len(signals), length), dtype=dtype)
+    for i, sig in enumerate(signals):
+        n = min(sig.size, length)
+        X[i, :n] = sig[:n]
+
+    stems = [f.stem for f in files]
+    y = _apply_namer(label_namer, stems, files, "label_from_name")
+    groups = _apply_namer(group_namer, stems, files, "group_from_name")
+    if return_X_y:
+        return (X, y, groups) if return_groups else (X, y)
+    return Bunch(
+        X=X,
+        y=y,
+        groups=groups,
+        fs=unique_rates[0],
+        filenames=np.array([str(f) for f in files]),
+        lengths=lengths,
+    )
+
+
+def load_fsdd(
+    path=None,
+    length=8000,
+    *,
+    pattern="*.wav",
+    max_files=None,
+    dtype=np.float64,
+    return_X_y=False,
+    return_groups=False,
+):
+    """Load the Free Spoken Digit Dataset (FSDD, "audio MNIST"), paper Sec. VII-B.
+
+    The folder holds 8 kHz mono files named ``{digit}_{speaker}_{index}.wav``
+    (3000 recordings of 6 speakers in the full dataset). The label is the
+    digit (int) and the group the speaker's name, so that
+    ``GroupKFold(groups=data.groups)`` gives speaker-independent splits.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The ``recordings`` folder. Default: the environment variable
+        ``SKDSTFT_FSDD``.
+    length : int or None, default=8000
+        Crop or zero-pad every recording to this many samples (8000 = 1 s;
+        the recordings last 0.14 to 2.3 s). ``None`` requires equal lengths.
+    pattern : str, default="*.wav"
+        Glob pattern selecting a subset, e.g. ``"[01]_*.wav"`` (digits 0 and 1)
+        or ``"*_jackson_*.wav"``.
+    max_files, dtype, return_X_y, return_groups
+        As in :func:`load_wav_folder`.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        As :func:`load_wav_folder`: ``X`` (n_files, length), ``y`` (n_files,)
+        int digits, ``groups`` (n_files,) str speakers, ``fs`` (8000),
+        ``filenames``, ``lengths``. Or ``(X, y)`` / ``(X, y, groups)`` with
+        ``return_X_y``.
+
+    Raises
+    ------
+    ValueError
+        No ``path`` and ``SKDSTFT_FSDD`` unset, or a file name that does not
+        follow the ``{digit}_{speaker}_{index}`` layout (plus the errors of
+        :func:`load_wav_folder`).
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> from scipy.io import wavfile
+    >>> folder = tempfile.mkdtemp()
+    >>> for name in ["0_jackson_0", "0_theo_0", "1_jackson_0"]:
+    ...     wavfile.write(os.path.join(folder, name + ".wav"), 8000,
+    ...                   np.zeros(4000, dtype=np.int16))
+    >>> data = load_fsdd(folder)  # or load_fsdd() with SKDSTFT_FSDD set
+    >>> data.X.shape, data.fs, data.y.tolist(), data.groups.tolist()
+    ((3, 8000), 8000, [0, 0, 1], ['jackson', 'theo', 'jackson'])
+    >>> shutil.rmtree(folder)
+    """
+    if path is None:
+        path = os.environ.get(_FSDD_ENV)
+        if not path:
+            raise ValueError(
+                f"path: no FSDD folder given and the environment variable {_FSDD_ENV} is "
+                "not set; pass path= (the dataset's 'recordings' folder) or set "
+                f"{_FSDD_ENV}"
+            )
+
+    def _match(stem):
+        match = _FSDD_NAME.match(stem)
+        if match is None:
+            raise ValueError(
+                f"file name {stem!r} does not follow the FSDD layout "
+                "{digit}_{speaker}_{index}"
+            )
+        return match
+
+    return load_wav_folder(
+        path,
+        length=length,
+        label_from_name=lambda stem: int(_match(stem).group(1)),
+        group_from_name=lambda stem: _match(stem).group(2),
+        pattern=pattern,
+        channel=0,
+        dtype=dtype,
+        max_files=max_files,
+        return_X_y=return_X_y,
+        return_groups=return_groups,
+    )
