@@ -1,0 +1,239 @@
+"""Analytical gradients of the DSTFT (math.md §3-4).
+
+Every vector-Jacobian product (window length in its four shapes, positions,
+signal) is checked two ways: against central finite differences of the
+transform itself, and against autograd differentiating the direct reference
+of tests/_reference.py. The loss mixes |S|^2 with Re S and Im S so that a sign
+or conjugation slip in the phase term cannot cancel.
+"""
+
+import zlib
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+
+from skdstft import dstft, frame_positions
+
+from _reference import central_fd, reference_dstft, reference_dstft_batch, rel_err
+
+WINDOWS = ("hann", "blackman", "gaussian")
+NORMALIZATIONS = ("l1", "l2", None)
+SHAPES = ("scalar", "time", "freq", "tf")
+
+N_FFT = 16
+F = N_FFT // 2 + 1
+N_SAMPLES = 37
+
+
+def _seed(*key):
+    return zlib.crc32(repr(key).encode())
+
+
+class Problem:
+    """Signal, real positions, window lengths and a phase-sensitive loss."""
+
+    def __init__(self, shape, seed, batch=None, n_samples=N_SAMPLES, hop=5.0):
+        rng = np.random.default_rng(seed)
+        size = (n_samples,) if batch is None else (batch, n_samples)
+        self.x = rng.standard_normal(size)
+        base = frame_positions(n_samples, hop)
+        # real positions: jitter keeps them increasing, fractions all differ;
+        # the first frame hangs over the left edge, the last over the right
+        self.positions = base + rng.uniform(-0.4, 0.4, base.shape) - 1.3
+        T = self.positions.shape[0]
+        size = {"scalar": (), "time": (1, T), "freq": (F, 1), "tf": (F, T)}[shape]
+        lam = rng.uniform(4.0, N_FFT - 2.5, size)
+        self.lam = float(lam) if shape == "scalar" else lam
+        out_shape = (F, T) if batch is None else (batch, F, T)
+        self.weights = rng.uniform(0.5, 1.5, out_shape)
+        self.c_re = rng.standard_normal(out_shape)
+        self.c_im = rng.standard_normal(out_shape)
+
+    def loss_of(self, S):
+        power = anp.real(S) ** 2 + anp.imag(S) ** 2
+        return (anp.sum(self.weights * power) + anp.sum(anp.real(S) * self.c_re)
+                + anp.sum(anp.imag(S) * self.c_im))
+
+    def loss(self, x, lam, positions, window, normalization, **kw):
+        return self.loss_of(dstft(x, lam, positions, n_fft=N_FFT, window=window,
+                                  normalization=normalization, **kw))
+
+    def ref_loss(self, x, lam, positions, window, normalization):
+        return self.loss_of(reference_dstft_batch(x, lam, positions, N_FFT, window,
+                                                  normalization))
+
+
+def _as_lam(value, like):
+    return float(value) if np.ndim(like) == 0 else value
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_win_length_gradient(window, normalization, shape):
+    p = Problem(shape, _seed("lam", window, normalization, shape))
+    args = (p.positions, window, normalization)
+    g = grad(lambda lam: p.loss(p.x, lam, *args))(p.lam)
+    assert np.shape(g) == np.shape(p.lam)
+    assert np.isrealobj(g)
+    fd = central_fd(lambda lam: p.loss(p.x, _as_lam(lam, p.lam), *args), p.lam, 1e-5)
+    ref = grad(lambda lam: p.ref_loss(p.x, lam, *args))(p.lam)
+    assert rel_err(g, fd) <= 1e-6
+    assert rel_err(g, ref) <= 1e-10
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_positions_gradient(window, normalization, shape):
+    p = Problem(shape, _seed("pos", window, normalization, shape))
+    g = grad(lambda t: p.loss(p.x, p.lam, t, window, normalization))(p.positions)
+    assert g.shape == p.positions.shape and np.isrealobj(g)
+    fd = central_fd(lambda t: p.loss(p.x, p.lam, t, window, normalization),
+                    p.positions, 1e-5)
+    ref = grad(lambda t: p.ref_loss(p.x, p.lam, t, window, normalization))(p.positions)
+    assert rel_err(g, fd) <= 1e-6
+    assert rel_err(g, ref) <= 1e-10
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_signal_gradient(window, normalization, shape):
+    p = Problem(shape, _seed("x", window, normalization, shape))
+    args = (p.lam, p.positions, window, normalization)
+    g = grad(lambda x: p.loss(x, *args))(p.x)
+    assert g.shape == p.x.shape and np.isrealobj(g)
+    fd = central_fd(lambda x: p.loss(x, *args), p.x, 1e-5)
+    ref = grad(lambda x: p.ref_loss(x, *args))(p.x)
+    assert rel_err(g, fd) <= 1e-6
+    assert rel_err(g, ref) <= 1e-10
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_all_gradients_at_once_on_a_batch(shape):
+    """Joint gradient over (x, lam, positions) of a (B, N) batch, against the
+    reference; the lengths and positions are shared by the batch."""
+    p = Problem(shape, _seed("batch", shape), batch=3)
+
+    def both(fun):
+        return grad(lambda x, lam, t: fun(x, lam, t, "hann", "l1"), argnum=(0, 1, 2))(
+            p.x, p.lam, p.positions)
+
+    got, ref = both(p.loss), both(p.ref_loss)
+    for a, b in zip(got, ref):
+        assert np.shape(a) == np.shape(b)
+        assert rel_err(a, b) <= 1e-10
+    fd = central_fd(lambda lam: p.loss(p.x, _as_lam(lam, p.lam), p.positions, "hann", "l1"),
+                    p.lam, 1e-5)
+    assert rel_err(got[1], fd) <= 1e-6
+
+
+@pytest.mark.parametrize("kind", ["integer", "common"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradients_with_shared_fractional_offset(kind, shape):
+    """Integer or equally-offset positions take the single-window fast paths."""
+    rng = np.random.default_rng(_seed("shared", kind, shape))
+    x = rng.standard_normal(50)
+    positions = frame_positions(50, 6) + (0.0 if kind == "integer" else 0.625)
+    T = positions.shape[0]
+    size = {"scalar": (), "time": (1, T), "freq": (F, 1), "tf": (F, T)}[shape]
+    lam = rng.uniform(4.0, 13.5, size)
+    lam = float(lam) if shape == "scalar" else lam
+    c = rng.standard_normal((F, T))
+
+    def loss(fun, x, lam, t):
+        S = fun(x, lam, t)
+        return anp.sum(anp.abs(S) ** 2 * c) + anp.sum(anp.real(S) * c)
+
+    def ours(x, lam, t):
+        return dstft(x, lam, t, n_fft=N_FFT, window="gaussian", normalization="l2")
+
+    def ref(x, lam, t):
+        return reference_dstft(x, lam, t, N_FFT, "gaussian", "l2")
+
+    g = grad(lambda *a: loss(ours, *a), argnum=(0, 1, 2))(x, lam, positions)
+    r = grad(lambda *a: loss(ref, *a), argnum=(0, 1, 2))(x, lam, positions)
+    for a, b in zip(g, r):
+        assert rel_err(a, b) <= 1e-10
+
+
+def test_gradient_equals_sum_of_broadcast_gradients():
+    """(c) for gradients: d/d(scalar lam) = sum of the (F, T) gradient, etc."""
+    p = Problem("tf", _seed("sum"))
+    T = p.positions.shape[0]
+    lam = 9.7
+
+    def g(value):
+        return grad(lambda v: p.loss(p.x, v, p.positions, "blackman", "l1"))(value)
+
+    full = g(np.full((F, T), lam))
+    np.testing.assert_allclose(g(lam), full.sum(), rtol=1e-12)
+    np.testing.assert_allclose(g(np.full((1, T), lam)), full.sum(0, keepdims=True),
+                               rtol=1e-12, atol=1e-12 * np.abs(full).max())
+    np.testing.assert_allclose(g(np.full((F, 1), lam)), full.sum(1, keepdims=True),
+                               rtol=1e-12, atol=1e-12 * np.abs(full).max())
+    np.testing.assert_allclose(g(np.full((T,), lam)), full.sum(0),
+                               rtol=1e-12, atol=1e-12 * np.abs(full).max())
+
+
+def test_hop_gradient_through_positions():
+    """A constant and a time-varying hop, differentiated through
+    frame_positions and the transform, against finite differences."""
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal(60)
+    c = rng.standard_normal((F, 8))
+
+    def loss_hop(hop):
+        S = dstft(x, 11.3, frame_positions(60, hop, n_frames=8, start=0.7), n_fft=N_FFT)
+        return anp.sum(anp.abs(S) ** 2) + anp.sum(anp.imag(S) * c)
+
+    for hop in (7.3, rng.uniform(5.0, 9.0, 7)):
+        g = grad(loss_hop)(hop)
+        fd = central_fd(lambda h: loss_hop(h if np.ndim(hop) else float(h)), hop, 1e-5)
+        assert rel_err(g, fd) <= 1e-6
+
+
+@pytest.mark.parametrize("shape", ["freq", "tf"])
+def test_chunked_gradients_match_one_chunk(shape):
+    p = Problem(shape, _seed("chunk", shape), batch=2, n_samples=90)
+
+    def grads(chunk):
+        return grad(lambda x, lam, t: p.loss(x, lam, t, "hann", "l1", chunk_bytes=chunk),
+                    argnum=(0, 1, 2))(p.x, p.lam, p.positions)
+
+    big = grads(2**30)
+    for chunk in (1, 2000, 20_000):
+        for a, b in zip(grads(chunk), big):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
+
+
+def test_frames_outside_the_signal_gradients():
+    """Frames hanging over or beyond the edges: all three gradients."""
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal(30)
+    positions = np.array([-40.0, -9.2, -4.6, 3.3, 15.5, 27.9, 33.1, 36.8, 60.0])
+    lam = rng.uniform(5, 13.5, (F, 9))
+    c = rng.standard_normal((F, 9))
+
+    def loss(fun, x, lam, t):
+        S = fun(x, lam, t)
+        return anp.sum(anp.abs(S) ** 2) + anp.sum(anp.real(S) * c)
+
+    g = grad(lambda *a: loss(lambda *b: dstft(*b, n_fft=N_FFT), *a), argnum=(0, 1, 2))(
+        x, lam, positions)
+    r = grad(lambda *a: loss(lambda *b: reference_dstft(*b, N_FFT), *a), argnum=(0, 1, 2))(
+        x, lam, positions)
+    for a, b in zip(g, r):
+        assert rel_err(a, b) <= 1e-10
+    assert np.all(g[1][:, [0, -1]] == 0) and np.all(g[2][[0, -1]] == 0)
+
+
+def test_float32_gradients_are_close_to_float64():
+    p = Problem("time", _seed("f32"))
+    x32 = p.x.astype(np.float32)
+    g64 = grad(lambda lam: p.loss(p.x, lam, p.positions, "hann", "l1"))(p.lam)
+    g32 = grad(lambda lam: p.loss(x32, lam, p.positions, "hann", "l1"))(p.lam)
+    assert rel_err(g32, g64) <= 1e-4
