@@ -350,7 +350,8 @@ def build_parser():
     feat.add_argument("--fit-on", help="folder whose files the window is learned on "
                       "(default: the input folder)")
     feat.add_argument("--length", type=_positive_int,
-                      help="pad/crop every file to this many samples (default: the longest)")
+                      help="pad/crop every file to this many samples (needed when the "
+                      "files differ in length)")
     feat.add_argument("--n-fft", type=_even_int, default=512)
     feat.add_argument("--hop", type=_positive_int, help="hop in samples (default n_fft // 4)")
     feat.add_argument("--mode", choices=("fixed", "constant"), default="constant",
