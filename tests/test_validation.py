@@ -1,0 +1,194 @@
+"""Bad inputs to the transform raise the right error type naming the parameter;
+valid edge cases go through (api.md, math.md §2)."""
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+
+from skdstft import dstft, frame_positions
+
+X = np.random.default_rng(51).standard_normal(64)
+N_FFT = 16
+
+
+def call(x=X, win_length=8.0, positions=None, **kw):
+    kw.setdefault("n_fft", N_FFT)
+    return dstft(x, win_length, positions, **kw)
+
+
+# --------------------------------------------------------------------------
+# the signal x
+
+
+@pytest.mark.parametrize("x", [
+    X + 1j,
+    X.astype(np.complex64),
+    X > 0,
+    np.array(["a", "b", "c"]),
+    "abcdef",
+    np.array([object(), object()]),
+    np.array([1.0, "a", None], dtype=object),
+], ids=["complex128", "complex64", "bool", "str-array", "str", "objects", "mixed-objects"])
+def test_x_wrong_type(x):
+    with pytest.raises(TypeError, match=r"\bx\b"):
+        call(x)
+
+
+@pytest.mark.parametrize("x", [
+    np.r_[X[:10], np.nan],
+    np.r_[X[:10], np.inf],
+    np.r_[X[:10], -np.inf],
+    np.array(3.0),
+    np.ones((2, 3, 20)),
+    np.array([]),
+    np.ones((3, 0)),
+    np.ones((0, 10)),
+], ids=["nan", "inf", "-inf", "0-d", "3-d", "empty", "empty-rows", "no-signals"])
+def test_x_wrong_value(x):
+    with pytest.raises(ValueError, match=r"\bx\b"):
+        call(x)
+
+
+def test_x_ragged_lists():
+    with pytest.raises((ValueError, TypeError), match=r"\bx\b"):
+        call([[1.0, 2.0, 3.0], [1.0, 2.0]])
+
+
+def test_nan_in_float32_and_batches():
+    bad = np.ones((3, 40), np.float32)
+    bad[2, 7] = np.nan
+    with pytest.raises(ValueError, match=r"\bx\b"):
+        call(bad)
+
+
+def test_valid_signals():
+    ints = np.arange(40) % 7 - 3
+    S = call(ints)
+    assert S.dtype == np.complex128 and np.all(np.isfinite(S))
+    np.testing.assert_array_equal(S, call(ints.astype(float)))
+    np.testing.assert_array_equal(call(np.array([1.0, 2.0], dtype=object)),
+                                  call(np.array([1.0, 2.0])))
+    assert call(np.uint8([1, 2, 3])).shape == (9, 1)
+    assert call(np.ones((3, 40))).shape == (3, 9, 11)
+    assert call(np.ones((1, 40))).shape == (1, 9, 11)
+
+
+@pytest.mark.parametrize("n_samples", [1, 2, 3, 4, 5])
+def test_signals_of_a_few_samples(n_samples):
+    x = np.arange(1.0, n_samples + 1)
+    for n_fft, lam in ((4, 2.0), (16, 14.0), (512, 510.0), (512, 8.0)):
+        S = dstft(x, lam, n_fft=n_fft)
+        assert S.shape == (n_fft // 2 + 1, 1 + n_samples // (n_fft // 4))
+        assert np.all(np.isfinite(S)) and np.abs(S).max() > 0
+    g = grad(lambda v: anp.sum(anp.abs(dstft(x, v, n_fft=16)) ** 2))
+    assert np.isfinite(g(9.0))
+
+
+# --------------------------------------------------------------------------
+# n_fft
+
+
+@pytest.mark.parametrize("n_fft", [15, 17, 3, 2, 0, -4, 1])
+def test_n_fft_bad_value(n_fft):
+    with pytest.raises(ValueError, match="n_fft"):
+        call(n_fft=n_fft, win_length=1.0)
+
+
+@pytest.mark.parametrize("n_fft", [16.0, "16", None, True])
+def test_n_fft_bad_type(n_fft):
+    with pytest.raises(TypeError, match="n_fft"):
+        call(n_fft=n_fft)
+
+
+def test_n_fft_accepts_numpy_integers():
+    np.testing.assert_array_equal(call(n_fft=np.int64(16)), call(n_fft=16))
+
+
+# --------------------------------------------------------------------------
+# win_length
+
+
+@pytest.mark.parametrize("win_length", [
+    0.0, -1.0, 14.0001, 15.0, 100.0, np.nan, np.inf, -np.inf,
+    np.r_[np.full(16, 8.0), 0.0][None, :],
+    np.r_[np.full(16, 8.0), np.nan][None, :],
+    np.full((9, 1), 14.5),
+], ids=["zero", "negative", "above-n_fft-2", "n_fft-1", "huge", "nan", "inf", "-inf",
+        "time-zero", "time-nan", "freq-too-long"])
+def test_win_length_bad_value(win_length):
+    with pytest.raises(ValueError, match="win_length"):
+        call(win_length=win_length)
+
+
+@pytest.mark.parametrize("win_length", [np.ones((2, 17)), np.ones((9, 3)), np.ones(5),
+                                        np.ones((1, 1, 17)), np.ones((0, 17))])
+def test_win_length_bad_shape(win_length):
+    with pytest.raises(ValueError, match="win_length"):
+        call(win_length=win_length)
+
+
+@pytest.mark.parametrize("win_length", ["8", True, 8 + 0j, np.array([[True]])])
+def test_win_length_bad_type(win_length):
+    with pytest.raises(TypeError, match="win_length"):
+        call(win_length=win_length)
+
+
+def test_win_length_valid_edges():
+    """Upper bound n_fft - 2 included; any positive length; int and lists."""
+    for lam in (14.0, 14, 1e-3, 0.5, [[8.0] * 17], np.float32(9.0)):
+        assert np.all(np.isfinite(call(win_length=lam)))
+
+
+# --------------------------------------------------------------------------
+# positions and hops
+
+
+@pytest.mark.parametrize("positions", [
+    [0.0, 4.0, 4.0],
+    [0.0, 8.0, 4.0],
+    [5.0, 1.0],
+    [0.0, np.nan, 8.0],
+    [0.0, 4.0, np.inf],
+    [-np.inf, 0.0],
+    np.ones((2, 2)),
+    [],
+], ids=["repeated", "decreasing", "reversed", "nan", "inf", "-inf", "2-d", "empty"])
+def test_positions_bad_value(positions):
+    with pytest.raises(ValueError, match="positions"):
+        call(positions=np.asarray(positions, dtype=float))
+
+
+@pytest.mark.parametrize("positions", [["a", "b"], np.array([1 + 1j, 2.0]),
+                                       np.array([True, False])])
+def test_positions_bad_type(positions):
+    with pytest.raises(TypeError, match="positions"):
+        call(positions=positions)
+
+
+def test_positions_valid_edges():
+    assert call(positions=[3.5]).shape == (9, 1)
+    assert call(positions=np.array([-100.0, 0.0, 1e6])).shape == (9, 3)
+    assert call(positions=[0, 4, 8]).shape == (9, 3)
+
+
+@pytest.mark.parametrize("hop", [0, -4, 0.0, np.nan, [4.0, -1.0]])
+def test_hop_bad_value(hop):
+    with pytest.raises(ValueError, match="hop_length"):
+        frame_positions(64, hop)
+
+
+# --------------------------------------------------------------------------
+# other keywords
+
+
+def test_chunk_bytes_checked():
+    with pytest.raises(ValueError, match="chunk_bytes"):
+        call(chunk_bytes=0)
+    with pytest.raises(TypeError, match="chunk_bytes"):
+        call(chunk_bytes=1.5)
+
+
+def test_n_fft_is_keyword_only():
+    with pytest.raises(TypeError):
+        dstft(X, 8.0, None, 16)

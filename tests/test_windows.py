@@ -1,0 +1,207 @@
+"""Window families, their derivatives and the registry (math.md §1)."""
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from skdstft import dstft, windows
+from skdstft.windows import (available_windows, contracted_window, contracted_window_dlam,
+                             contracted_window_dt, get_window, normalization_power,
+                             register_window)
+
+from _reference import central_fd, reference_window, rel_err
+
+BUILTIN = ("hann", "blackman", "gaussian")
+NORMALIZATIONS = ("l1", "l2", None)
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """A private copy of the registry: registrations vanish after the test."""
+    monkeypatch.setattr(windows, "_REGISTRY", dict(windows._REGISTRY))
+    return windows._REGISTRY
+
+
+def test_builtin_names():
+    assert set(BUILTIN) <= set(available_windows())
+    for name in BUILTIN:
+        assert get_window(name).name == name
+        assert get_window(get_window(name)) is get_window(name)
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_base_window_vanishes_at_edges_and_peaks_at_centre(name):
+    b = get_window(name)
+    edges = b.value(np.array([-0.5, 0.5]))
+    np.testing.assert_allclose(edges, 0.0, atol=1e-15)
+    np.testing.assert_allclose(b.value(np.array([0.0])), 1.0, rtol=1e-14)
+    u = np.linspace(-0.5, 0.5, 201)
+    assert np.all(b.value(u) >= -1e-15)
+    np.testing.assert_allclose(b.value(u), b.value(-u), atol=1e-15)  # even
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_base_derivative_matches_finite_differences(name):
+    b = get_window(name)
+    u = np.linspace(-0.499, 0.499, 301)
+    h = 1e-6
+    fd = (b.value(u + h) - b.value(u - h)) / (2 * h)
+    assert rel_err(b.derivative(u), fd) <= 1e-8
+
+
+@pytest.mark.parametrize("name", ["hann", "blackman"])
+def test_smooth_windows_have_flat_edges(name):
+    np.testing.assert_allclose(get_window(name).derivative(np.array([-0.5, 0.5])), 0.0,
+                               atol=1e-14)
+
+
+def test_values_follow_math_md_table():
+    u = np.linspace(-0.5, 0.5, 101)
+    np.testing.assert_allclose(get_window("hann").value(u), np.cos(np.pi * u) ** 2,
+                               atol=1e-15)
+    np.testing.assert_allclose(
+        get_window("blackman").value(u),
+        0.42 + 0.5 * np.cos(2 * np.pi * u) + 0.08 * np.cos(4 * np.pi * u), atol=1e-15)
+    g = np.exp(-(u**2) / (2 / 64))
+    g_edge = np.exp(-0.25 / (2 / 64))
+    np.testing.assert_allclose(get_window("gaussian").value(u), (g - g_edge) / (1 - g_edge),
+                               atol=1e-15)
+
+
+def test_periodic_hann_parity_with_scipy():
+    """math.md §2: b(t/L) at integer t, centred, is scipy's periodic Hann."""
+    for L in (4, 8, 16, 30, 64):
+        t = np.arange(-L // 2, L // 2)
+        np.testing.assert_allclose(contracted_window("hann", float(L), t, normalization=None),
+                                   scipy.signal.windows.hann(L, sym=False), atol=1e-15)
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+def test_contracted_window_and_support(name, normalization):
+    lam = 9.3
+    t = np.linspace(-8.0, 8.0, 321)
+    w = contracted_window(name, lam, t, normalization)
+    p = normalization_power(normalization)
+    inside = np.abs(t) <= lam / 2
+    assert np.all(w[~inside] == 0)
+    np.testing.assert_allclose(w[inside], lam**-p * get_window(name).value(t[inside] / lam),
+                               rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(w, reference_window(name, lam, t, normalization),
+                               rtol=1e-13, atol=1e-16)
+    for fn in (contracted_window_dlam, contracted_window_dt):
+        assert np.all(fn(name, lam, t, normalization)[~inside] == 0)
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+def test_contracted_derivatives_match_finite_differences(name, normalization):
+    """d w / d lam and d w / d t of math.md §1, at points inside the support
+    (away from its edge, where the gaussian's derivative jumps)."""
+    rng = np.random.default_rng(31)
+    lam = rng.uniform(5.0, 40.0, 200)
+    t = rng.uniform(-0.49, 0.49, 200) * lam
+    h = 1e-6
+
+    def w(lam_, t_):
+        return contracted_window(name, lam_, t_, normalization)
+
+    fd_lam = (w(lam + h, t) - w(lam - h, t)) / (2 * h)
+    fd_t = (w(lam, t + h) - w(lam, t - h)) / (2 * h)
+    assert rel_err(contracted_window_dlam(name, lam, t, normalization), fd_lam) <= 1e-7
+    assert rel_err(contracted_window_dt(name, lam, t, normalization), fd_t) <= 1e-7
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_derivative_windows_broadcast_like_the_transform_calls_them(name):
+    """(T, 1) lengths against (T, K) offsets, and (F, Tc, 1) against (1, Tc, K)."""
+    rng = np.random.default_rng(32)
+    lam = rng.uniform(4, 14, (5, 1))
+    t = np.arange(-8, 8)[None, :] - rng.uniform(0, 1, (5, 1))
+    for fn in (contracted_window, contracted_window_dlam, contracted_window_dt):
+        full = fn(name, lam, t, "l2")
+        assert full.shape == (5, 16)
+        for i in range(5):
+            np.testing.assert_array_equal(full[i], fn(name, float(lam[i, 0]), t[i], "l2"))
+    lam3 = rng.uniform(4, 14, (3, 5, 1))
+    assert contracted_window_dlam(name, lam3, t[None], "l1").shape == (3, 5, 16)
+
+
+def test_float32_windows_stay_float32():
+    t = np.arange(-8, 8, dtype=np.float32)
+    for fn in (contracted_window, contracted_window_dlam, contracted_window_dt):
+        for normalization in NORMALIZATIONS:
+            assert fn("hann", np.float32(10.0), t, normalization).dtype == np.float32
+
+
+def test_normalization_power_and_errors():
+    assert normalization_power("l1") == 1.0
+    assert normalization_power("l2") == 0.5
+    assert normalization_power(None) == 0.0
+    with pytest.raises(ValueError, match="normalization"):
+        normalization_power("l3")
+    with pytest.raises(ValueError, match="normalization"):
+        dstft(np.ones(32), 8.0, n_fft=16, normalization="max")
+
+
+def test_get_window_unknown_name():
+    with pytest.raises(ValueError, match="window"):
+        get_window("kaiser")
+    with pytest.raises(ValueError, match="window"):
+        dstft(np.ones(32), 8.0, n_fft=16, window="no-such-window")
+    with pytest.raises(TypeError, match="window"):
+        get_window(3)
+
+
+def test_register_window_is_usable_everywhere(registry):
+    """A user's window: here Hann spelled differently, so the transform and
+    its gradient must equal the built-in Hann's."""
+    from autograd import grad
+
+    win = register_window("my-hann", lambda u: np.cos(np.pi * u) ** 2,
+                          lambda u: -np.pi * np.sin(2 * np.pi * u))
+    assert win.name == "my-hann"
+    assert "my-hann" in available_windows()
+    assert get_window("my-hann") is win
+    rng = np.random.default_rng(33)
+    x = rng.standard_normal(80)
+    positions = np.sort(rng.uniform(0, 80, 12))
+    for lam in (11.3, rng.uniform(4, 14, (9, 12))):
+        np.testing.assert_allclose(dstft(x, lam, positions, n_fft=16, window="my-hann"),
+                                   dstft(x, lam, positions, n_fft=16, window="hann"),
+                                   rtol=1e-13, atol=1e-15)
+
+    def loss(lam, window):
+        return np.sum(np.abs(dstft(x, lam, positions, n_fft=16, window=window)) ** 2)
+
+    import autograd.numpy as anp
+
+    def aloss(lam, window):
+        S = dstft(x, lam, positions, n_fft=16, window=window)
+        return anp.sum(anp.real(S) ** 2 + anp.imag(S) ** 2)
+
+    np.testing.assert_allclose(grad(aloss)(11.3, "my-hann"), grad(aloss)(11.3, "hann"),
+                               rtol=1e-12)
+    fd = central_fd(lambda v: loss(float(v), "my-hann"), 11.3, 1e-5)
+    np.testing.assert_allclose(grad(aloss)(11.3, "my-hann"), fd, rtol=1e-6)
+
+
+def test_register_window_rejections(registry):
+    with pytest.raises(ValueError, match="vanish"):
+        register_window("flat", lambda u: np.ones_like(u), lambda u: np.zeros_like(u))
+    assert "flat" not in available_windows()
+    with pytest.raises(ValueError, match="exists"):
+        register_window("hann", lambda u: np.cos(np.pi * u) ** 2, lambda u: 0 * u)
+    with pytest.raises(TypeError):
+        register_window("bad", "not callable", lambda u: u)
+    with pytest.raises(TypeError):
+        register_window("", lambda u: u, lambda u: u)
+    replaced = register_window("hann", lambda u: np.cos(np.pi * u) ** 2,
+                               lambda u: -np.pi * np.sin(2 * np.pi * u), overwrite=True)
+    assert get_window("hann") is replaced
+
+
+def test_registry_fixture_restored():
+    """The registrations of the tests above did not leak."""
+    assert "my-hann" not in available_windows()
+    assert get_window("hann").value is windows._hann
