@@ -8,7 +8,7 @@ optimizer and stores ``attr_`` results.
 import autograd.numpy as anp
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .. import losses
 from .._validation import check_choice, check_int, check_n_fft, check_normalization, check_real
@@ -114,6 +114,11 @@ class DSTFTBase(BaseEstimator):
                                 stats=self.stats)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the columns of ``transform``'s output."""
+        """Names of the columns of ``transform``'s output.
+
+        ``input_features``, when given, must match the fitted input
+        (``feature_names_in_`` or ``n_features_in_``), as in scikit-learn.
+        """
         check_is_fitted(self, "n_bands_")
+        _check_feature_names_in(self, input_features, generate_names=False)
         return self._feature_names_out.copy()
