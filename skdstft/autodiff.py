@@ -18,6 +18,7 @@ dask workers import it).
 
 from functools import partial
 
+import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval
@@ -42,7 +43,24 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
     """Raw transform of a (B, N) float array; returns (B, F, T)."""
     frames = gather_frames(x, positions, n_fft)
     value, _, _ = _window_fns(window, normalization)
-    return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes)
+    return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
+                              overwrite=True)
+
+
+def _real_inner(g, d, like):
+    """``Re sum_b g * d`` (both (B, F, T)) summed down to the shape of ``like``
+    (the window length as given), without an (F, T) temporary when the
+    length is shared along an axis."""
+    shape = np.shape(like)
+    shape2 = (1,) * (2 - len(shape)) + shape  # () -> (1, 1), (T,) -> (1, T)
+    keep = ("k" if shape2[0] != 1 else "") + ("n" if shape2[1] != 1 else "")
+    if keep == "kn":
+        return _unbroadcast(np.real(g * d).sum(axis=0), like)
+    out = np.einsum("bkn,bkn->" + keep, g, d).real
+    dtype = np.result_type(getattr(like, "dtype", np.float64), np.float32)
+    if not np.issubdtype(dtype, np.floating):
+        dtype = np.float64
+    return np.asarray(out, dtype=dtype).reshape(shape)
 
 
 def _unbroadcast(grad, like):
@@ -71,9 +89,9 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
     def vjp(g):
         frames = gather_frames(x, positions, n_fft)
         _, dlam, _ = _window_fns(window, normalization)
-        d_lam = windowed_transform(frames, win_length, dlam, n_fft, chunk_bytes=chunk_bytes)
-        full = np.real(g * d_lam).sum(axis=0)  # (F, T): the batch shares the lengths
-        return _unbroadcast(full.astype(np.float64), win_length)
+        d_lam = windowed_transform(frames, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
+                                   overwrite=True)
+        return _real_inner(g, d_lam, win_length)  # the batch shares the lengths
     return vjp
 
 
@@ -81,10 +99,12 @@ def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, 
     def vjp(g):
         frames = gather_frames(x, positions, n_fft)
         _, _, dt = _window_fns(window, normalization)
-        d_t = windowed_transform(frames, win_length, dt, n_fft, chunk_bytes=chunk_bytes)
-        k = np.arange(n_fft // 2 + 1)[:, None]
-        ds_dt = (2j * np.pi / n_fft) * k * ans - d_t
-        grad = np.real(g * ds_dt).sum(axis=(0, 1))
+        d_t = windowed_transform(frames, win_length, dt, n_fft, chunk_bytes=chunk_bytes,
+                                 overwrite=True)
+        # Re sum_k g (2 pi i k / K) S  -  Re sum_k g D_t, per frame
+        k = np.arange(n_fft // 2 + 1, dtype=np.float64)
+        phase_term = -(2 * np.pi / n_fft) * np.einsum("bkn,bkn,k->n", g, ans, k).imag
+        grad = phase_term - np.einsum("bkn,bkn->n", g, d_t).real
         return grad.astype(np.float64).reshape(np.shape(positions))
     return vjp
 
@@ -162,6 +182,8 @@ def dstft(x, win_length, positions=None, *, n_fft, window="hann", normalization=
     if not hasattr(getval(win_length), "shape") and not np.isscalar(getval(win_length)):
         win_length = np.asarray(win_length, dtype=float)
     single = x_val.ndim == 1
-    xb = x[None, :] if single else x
+    # reshape, not indexing: autograd's VJP of x[None] / out[0] is a slow
+    # np.add.at into a zero array, reshape's is a reshape
+    xb = anp.reshape(x, (1, n_samples)) if single else x
     out = _dstft_batch(xb, win_length, positions, n_fft, window, normalization, chunk_bytes)
-    return out[0] if single else out
+    return anp.reshape(out, out.shape[1:]) if single else out

@@ -43,12 +43,16 @@ class Frames:
         Fractional parts ``f_n = t_n - floor(t_n)`` in ``[0, 1)``.
     offsets : ndarray (K,)
         The integer offsets ``m_j``.
+    start : ndarray (T,)
+        ``floor(t_n)`` (clamped) plus ``pad``: where offset 0 of each frame
+        sits in the padded signal.
     index : ndarray (T, K)
-        Indices into the padded signal (for the overlap-add adjoint).
+        Indices into the padded signal (for the overlap-add adjoint); built
+        on first use, the forward pass does not need it.
     pad, n_samples : int
     """
 
-    __slots__ = ("data", "frac", "offsets", "index", "pad", "n_samples", "dtype")
+    __slots__ = ("data", "frac", "offsets", "start", "_index", "pad", "n_samples", "dtype")
 
     @property
     def common_frac(self):
@@ -56,9 +60,20 @@ class Frames:
         f = self.frac
         return float(f[0]) if np.all(f == f[0]) else None
 
+    @property
+    def index(self):
+        if self._index is None:
+            self._index = self.start[:, None] + self.offsets.astype(np.intp)[None, :]
+        return self._index
+
 
 def gather_frames(x, positions, n_fft):
-    """Gather the frames of ``x`` (B, N) around ``positions`` (T,)."""
+    """Gather the frames of ``x`` (B, N) around ``positions`` (T,).
+
+    Each frame is copied as two contiguous runs of ``K/2`` samples (offsets
+    ``0..K/2-1``, then ``-K/2..-1``) from a sliding-window view of the padded
+    signal: no ``(T, K)`` index array, one pass over the output.
+    """
     x = np.asarray(x)
     dtype = x.dtype
     n_samples = x.shape[-1]
@@ -70,15 +85,19 @@ def gather_frames(x, positions, n_fft):
     # it there so that absurd positions cannot blow up the padding.
     floor = np.clip(floor, -half - 1, n_samples + half).astype(np.intp)
     pad = n_fft + 1  # room for a clamped frame on either side
-    offsets = np.fft.ifftshift(np.arange(-half, half))
-    index = floor[:, None] + offsets[None, :] + pad
     padded = np.zeros(x.shape[:-1] + (n_samples + 2 * pad,), dtype=dtype)
     padded[..., pad:pad + n_samples] = x
+    start = floor + pad
+    runs = np.lib.stride_tricks.sliding_window_view(padded, half, axis=-1)
+    data = np.empty(x.shape[:-1] + (positions.shape[0], n_fft), dtype=dtype)
+    data[..., :half] = runs[..., start, :]         # m = 0 .. K/2 - 1
+    data[..., half:] = runs[..., start - half, :]  # m = -K/2 .. -1
     frames = Frames()
-    frames.data = padded[..., index]
+    frames.data = data
     frames.frac = frac
-    frames.offsets = offsets.astype(dtype)
-    frames.index = index
+    frames.offsets = np.fft.ifftshift(np.arange(-half, half)).astype(dtype)
+    frames.start = start
+    frames._index = None
     frames.pad = pad
     frames.n_samples = n_samples
     frames.dtype = dtype
@@ -125,7 +144,8 @@ def _chunk_frames(n_freqs, n_fft, n_batch, n_frames, itemsize, chunk_bytes):
     return int(max(1, min(n_frames, chunk_bytes // per_frame)))
 
 
-def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFAULT_CHUNK_BYTES):
+def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFAULT_CHUNK_BYTES,
+                       overwrite=False):
     """``U`` of the module docstring for a window function ``v``.
 
     Parameters
@@ -138,6 +158,9 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     n_fft : int
     chunk_bytes : int
         Memory budget of one temporary in the frequency-varying backend.
+    overwrite : bool
+        Allow the FFT backend to window ``frames.data`` in place (saves one
+        ``(B, T, K)`` temporary); the frames must not be used afterwards.
 
     Returns
     -------
@@ -158,7 +181,8 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
             t = frames.offsets[None, :] - frac[:, None]
             w = window_fn(lam_col, t).astype(dtype, copy=False)
-        spec = scipy.fft.rfft(data * w, axis=-1)  # (B, T, F)
+        windowed = np.multiply(data, w, out=data) if overwrite else data * w
+        spec = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # (B, T, F)
         out = np.swapaxes(spec, -1, -2)
     else:
         basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)

@@ -171,6 +171,9 @@ def test_gradient_equals_sum_of_broadcast_gradients():
 
     full = g(np.full((F, T), lam))
     np.testing.assert_allclose(g(lam), full.sum(), rtol=1e-12)
+    np.testing.assert_allclose(g(np.full((1, 1), lam)), [[full.sum()]], rtol=1e-12)
+    np.testing.assert_allclose(g(np.full((1,), lam)), [full.sum()], rtol=1e-12)
+    np.testing.assert_allclose(g(np.array(lam)), full.sum(), rtol=1e-12)
     np.testing.assert_allclose(g(np.full((1, T), lam)), full.sum(0, keepdims=True),
                                rtol=1e-12, atol=1e-12 * np.abs(full).max())
     np.testing.assert_allclose(g(np.full((F, 1), lam)), full.sum(1, keepdims=True),
