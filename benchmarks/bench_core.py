@@ -1,0 +1,226 @@
+"""Core DSTFT benchmarks: speed against scipy, cost of the gradient, memory.
+
+Run ``python benchmarks/bench_core.py``; an aggregator calls :func:`run`, which
+returns one dict per measurement, ``{name, value, unit, target, ok}``
+(informational rows have ``target = ok = None``).
+
+Method
+------
+Times are medians over ``REPEATS`` runs after ``WARMUP`` untimed runs,
+measured with ``time.perf_counter``. The two sides of every ratio are timed
+alternately in the same loop (A, B, A, B, ...) so that a slow spell of the
+machine (2 shared cores) hits both sides alike. Ratios:
+
+1. ``forward_vs_scipy``: ``skdstft.dstft`` with a constant window
+   (``normalization=None``, the plain STFT) against
+   ``scipy.signal.ShortTimeFFT.stft`` with the same periodic Hann window,
+   hop and number of frames (N = 160000, n_fft = 512, hop = 128, window 510).
+   Target <= 1.2.
+2. ``grad_constant_vs_forward``: ``autograd.value_and_grad`` of
+   ``skdstft.losses.shannon_entropy(dstft(...))`` with respect to a constant
+   window length, against the forward ``dstft`` alone. Target <= 2.5. The
+   row ``loss_only_vs_forward`` reports the value-and-gradient of the entropy
+   alone (given S), which is part of this ratio but not of the transform.
+3. ``grad_time_varying_vs_constant``: the same value-and-gradient for a
+   time-varying ``(1, T)`` window against the constant one. Target <= 1.5.
+4. ``peak_memory_tf_grad``: peak memory of the forward and gradient of a
+   time-frequency-varying ``(F, T)`` window (N = 16000, n_fft = 512,
+   hop = 128), in a fresh subprocess: the peak resident set size during the
+   work minus the resident set size just before it (after the imports and
+   the inputs). Target <= 200 MB. RSS rather than ``tracemalloc``, because
+   RSS also sees memory numpy does not report (FFT and BLAS work buffers,
+   the allocator's slack). The import itself has a transient peak higher
+   than what stays resident, so ``ru_maxrss`` alone would hide the work's
+   peak under it; on Linux the peak is therefore reset just before the work
+   (writing 5 to ``/proc/self/clear_refs``) and read back from ``VmHWM`` in
+   ``/proc/self/status``. Elsewhere the script falls back to the growth of
+   ``ru_maxrss``, a lower bound. The ``tracemalloc`` peak of the same work
+   (numpy arrays only) is an informational row.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+REPEATS = 21
+WARMUP = 3
+
+N_SIGNAL = 160_000
+N_FFT = 512
+HOP = 128
+WIN = 510.0            # the largest window, n_fft - 2 (ratio 1)
+LAM = 300.0            # a typical interior window length (ratios 2 and 3)
+MEM_N_SIGNAL = 16_000
+MEM_TARGET_MB = 200.0
+
+
+def _alternate(funcs, repeats=REPEATS, warmup=WARMUP):
+    """Median wall time (s) of each function, timed alternately."""
+    for _ in range(warmup):
+        for f in funcs:
+            f()
+    times = [[] for _ in funcs]
+    for _ in range(repeats):
+        for f, ts in zip(funcs, times):
+            t0 = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t0)
+    return [float(np.median(ts)) for ts in times]
+
+
+def _row(name, value, unit, target=None, lower_is_better=True):
+    ok = None if target is None else bool(value <= target if lower_is_better else value >= target)
+    return {"name": name, "value": float(value), "unit": unit, "target": target, "ok": ok}
+
+
+def _speed_rows():
+    import autograd
+    import scipy.signal
+
+    from skdstft import dstft, frame_positions
+    from skdstft.losses import shannon_entropy
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(N_SIGNAL)
+    positions = frame_positions(N_SIGNAL, HOP)
+    T = positions.shape[0]
+
+    # 1. forward against scipy
+    stft = scipy.signal.ShortTimeFFT(scipy.signal.windows.hann(int(WIN), sym=False), HOP,
+                                     fs=1, mfft=N_FFT, phase_shift=0)
+    S_ref = stft.stft(x, p0=0, p1=T)
+    S = dstft(x, WIN, positions, n_fft=N_FFT, normalization=None)
+    assert S.shape == S_ref.shape
+    assert np.max(np.abs(S - S_ref)) <= 1e-10 * np.max(np.abs(S_ref))
+    t_ours, t_scipy = _alternate([
+        lambda: dstft(x, WIN, positions, n_fft=N_FFT, normalization=None),
+        lambda: stft.stft(x, p0=0, p1=T),
+    ])
+
+    # 2. and 3. value and gradient of the entropy
+    def loss(lam):
+        return shannon_entropy(dstft(x, lam, positions, n_fft=N_FFT))
+
+    value_and_grad = autograd.value_and_grad(loss)
+    loss_only = autograd.value_and_grad(shannon_entropy)
+    lam_time = np.full((1, T), LAM)
+    S_l1 = dstft(x, LAM, positions, n_fft=N_FFT)
+    t_fwd, t_const, t_time, t_loss = _alternate([
+        lambda: dstft(x, LAM, positions, n_fft=N_FFT),
+        lambda: value_and_grad(LAM),
+        lambda: value_and_grad(lam_time),
+        lambda: loss_only(S_l1),
+    ])
+    ms = 1e3
+    return [
+        _row("forward_vs_scipy", t_ours / t_scipy, "ratio", 1.2),
+        _row("grad_constant_vs_forward", t_const / t_fwd, "ratio", 2.5),
+        _row("grad_time_varying_vs_constant", t_time / t_const, "ratio", 1.5),
+        _row("loss_only_vs_forward", t_loss / t_fwd, "ratio"),
+        _row("time_forward_scipy", t_scipy * ms, "ms"),
+        _row("time_forward_dstft", t_ours * ms, "ms"),
+        _row("time_forward_dstft_l1", t_fwd * ms, "ms"),
+        _row("time_value_and_grad_constant", t_const * ms, "ms"),
+        _row("time_value_and_grad_time_varying", t_time * ms, "ms"),
+        _row("time_value_and_grad_entropy_only", t_loss * ms, "ms"),
+    ]
+
+
+def _read_status_kb(field):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return float(line.split()[1]) * 1024.0
+    raise OSError(field)
+
+
+def _rss_before_work():
+    """Current RSS with the peak reset to it (Linux), else the peak so far."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # reset VmHWM to the current RSS
+        return _read_status_kb("VmRSS")
+    except OSError:
+        return _ru_maxrss()
+
+
+def _peak_rss():
+    try:
+        return _read_status_kb("VmHWM")
+    except OSError:
+        return _ru_maxrss()
+
+
+def _ru_maxrss():
+    import resource
+    # ru_maxrss is in KiB on Linux, bytes on macOS
+    unit = 1.0 if sys.platform == "darwin" else 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
+
+
+def _memory_child():
+    """Runs in a fresh interpreter; prints the peak growth as JSON."""
+    import tracemalloc
+
+    import autograd
+
+    from skdstft import dstft, frame_positions
+    from skdstft.losses import shannon_entropy
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(MEM_N_SIGNAL)
+    positions = frame_positions(MEM_N_SIGNAL, HOP)
+    lam = rng.uniform(64.0, N_FFT - 2.0, (N_FFT // 2 + 1, positions.shape[0]))
+
+    def loss(lam_):
+        return shannon_entropy(dstft(x, lam_, positions, n_fft=N_FFT))
+
+    vg = autograd.value_and_grad(loss)
+    before = _rss_before_work()
+    value, grad = vg(lam)
+    after = _peak_rss()
+    assert np.isfinite(value) and grad.shape == lam.shape and np.all(np.isfinite(grad))
+    tracemalloc.start()
+    vg(lam)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(json.dumps({"rss_growth": after - before, "traced_peak": traced_peak,
+                      "baseline_rss": before}))
+
+
+def _memory_rows():
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child"],
+                         capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    mb = 2.0**20
+    return [
+        _row("peak_memory_tf_grad", result["rss_growth"] / mb, "MB", MEM_TARGET_MB),
+        _row("tracemalloc_peak_tf_grad", result["traced_peak"] / mb, "MB"),
+        _row("baseline_rss_after_import", result["baseline_rss"] / mb, "MB"),
+    ]
+
+
+def run():
+    """All core benchmarks; a list of ``{name, value, unit, target, ok}`` rows."""
+    return _speed_rows() + _memory_rows()
+
+
+def main():
+    rows = run()
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        target = "" if r["target"] is None else f"target <= {r['target']:g}"
+        status = "" if r["ok"] is None else ("ok" if r["ok"] else "MISSED")
+        print(f"{r['name']:<{width}}  {r['value']:10.3f} {r['unit']:<6} {target:<16} {status}")
+    return 0 if all(r["ok"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    if "--memory-child" in sys.argv:
+        _memory_child()
+    else:
+        sys.exit(main())
