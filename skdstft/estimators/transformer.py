@@ -510,6 +510,35 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             restarts if restarts is not None else [], columns=_RESTART_COLUMNS)
         self._set_feature_grid(p["n_fft"] // 2 + 1, len(self.positions_))
 
+    def criterion_curve(self, X, win_lengths):
+        """Training loss of constant window lengths (paper Fig. 2).
+
+        The fitted objective (criterion, scope, power, normalization and
+        frame positions ``positions_``) evaluated on ``X`` for each constant
+        window length, without optimization: the curve the optimizer descends.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_signals, n_features_in_)
+        win_lengths : array-like of shape (n_lengths,)
+            Window lengths in samples, in ``(0, n_fft - 2]``.
+
+        Returns
+        -------
+        losses : ndarray of shape (n_lengths,)
+        """
+        check_is_fitted(self, "win_length_")
+        X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
+        p = self._check_params()
+        if p["criterion"] == "supervised":
+            raise ValueError("criterion_curve needs an unsupervised criterion")
+        p = dict(p, window_mode="constant", hop_mode="fixed", coverage=0.0, reg=0.0,
+                 batch_size=None, bounds=(1e-6, float(p["n_fft"] - 2)))
+        objective = self._objective(X, p, "constant", len(self.positions_),
+                                    self.positions_, 0)
+        lengths = np.asarray(win_lengths, dtype=float).ravel()
+        return np.array([float(objective(np.array([w]))) for w in lengths])
+
     # -- transform ----------------------------------------------------------
     def _length_free(self):
         """True when transform accepts signals of another length than at fit."""
