@@ -163,6 +163,7 @@ def test_invalid_arguments():
         minimize(quadratic, np.zeros(3), (-1.0, 1.0), max_iter=0)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_stochastic_adam_gets_the_iteration():
     calls = []
 
