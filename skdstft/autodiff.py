@@ -26,23 +26,22 @@ from autograd.tracer import getval
 from . import _validation as val
 from .positions import frame_positions
 from .transform import DEFAULT_CHUNK_BYTES, gather_frames, windowed_adjoint, windowed_transform
-from .windows import (contracted_window, contracted_window_dlam, contracted_window_dt,
-                      get_window)
+from .windows import frame_windows, get_window
 
 __all__ = ["dstft"]
 
 
-def _window_fns(window, normalization):
-    return (partial(contracted_window, window, normalization=normalization),
-            partial(contracted_window_dlam, window, normalization=normalization),
-            partial(contracted_window_dt, window, normalization=normalization))
+def _window_fns(window, normalization, n_fft):
+    """Frame windows: value, d/d lam and d/d t (see ``frame_windows``)."""
+    return tuple(partial(frame_windows, window, n_fft=n_fft, normalization=normalization,
+                         kind=kind) for kind in ("value", "dlam", "dt"))
 
 
 @primitive
 def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_bytes):
     """Raw transform of a (B, N) float array; returns (B, F, T)."""
     frames = gather_frames(x, positions, n_fft)
-    value, _, _ = _window_fns(window, normalization)
+    value, _, _ = _window_fns(window, normalization, n_fft)
     return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
                               overwrite=True)
 
@@ -80,7 +79,7 @@ def _unbroadcast(grad, like):
 def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes):
     def vjp(g):
         frames = gather_frames(x, positions, n_fft)
-        value, _, _ = _window_fns(window, normalization)
+        value, _, _ = _window_fns(window, normalization, n_fft)
         return windowed_adjoint(frames, win_length, value, n_fft, g, chunk_bytes=chunk_bytes)
     return vjp
 
@@ -88,7 +87,7 @@ def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_by
 def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes):
     def vjp(g):
         frames = gather_frames(x, positions, n_fft)
-        _, dlam, _ = _window_fns(window, normalization)
+        _, dlam, _ = _window_fns(window, normalization, n_fft)
         d_lam = windowed_transform(frames, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
                                    overwrite=True)
         return _real_inner(g, d_lam, win_length)  # the batch shares the lengths
@@ -98,7 +97,7 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
 def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes):
     def vjp(g):
         frames = gather_frames(x, positions, n_fft)
-        _, _, dt = _window_fns(window, normalization)
+        _, _, dt = _window_fns(window, normalization, n_fft)
         d_t = windowed_transform(frames, win_length, dt, n_fft, chunk_bytes=chunk_bytes,
                                  overwrite=True)
         # Re sum_k g (2 pi i k / K) S  -  Re sum_k g D_t, per frame

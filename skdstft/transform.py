@@ -152,9 +152,13 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     ----------
     frames : Frames
     win_length : array broadcastable to (F, T)
-    window_fn : callable ``(lam, t) -> values``
-        A contracted window (or one of its derivatives), broadcasting ``lam``
-        and ``t``.
+    window_fn : callable ``(lam, frac, multiply=None) -> values``
+        The windows (or one of their derivatives) of frames of lengths
+        ``lam`` and fractional offsets ``frac`` (broadcasting, trailing axis
+        1), sampled at the frame offsets in FFT order: shape ``(..., K)``, or
+        multiplied into ``multiply`` in place
+        (:func:`skdstft.windows.frame_windows` with its window, ``n_fft``,
+        normalization and kind bound).
     n_fft : int
     chunk_bytes : int
         Memory budget of one temporary in the frequency-varying backend.
@@ -174,21 +178,19 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     frac = frames.frac
     common = frames.common_frac
     if lam.shape[0] == 1:
+        windowed = data if overwrite else data.copy()
         if lam.shape[1] == 1 and common is not None:
-            t = frames.offsets - dtype.type(common)
-            w = window_fn(lam[0, 0], t).astype(dtype, copy=False)
-        else:
+            w = window_fn(lam[0], np.full(1, common, dtype))  # one window (K,)
+            windowed *= w
+        else:  # one window per frame, multiplied straight into the frames
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-            t = frames.offsets[None, :] - frac[:, None]
-            w = window_fn(lam_col, t).astype(dtype, copy=False)
-        windowed = np.multiply(data, w, out=data) if overwrite else data * w
+            window_fn(lam_col, frac[:, None], multiply=windowed)
         spec = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # (B, T, F)
         out = np.swapaxes(spec, -1, -2)
     else:
         basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)
         if lam.shape[1] == 1 and common is not None:
-            t = frames.offsets - dtype.type(common)
-            w = window_fn(lam, t[None, :]).astype(dtype, copy=False)  # (F, K)
+            w = window_fn(lam, np.full((1, 1), common, dtype))  # (F, K)
             mat = np.concatenate([basis[..., 0] * w, basis[..., 1] * w], axis=0)  # (2F, K)
             prod = data @ mat.T  # (B, T, 2F)
             out = np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))
@@ -200,8 +202,7 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
             step = _chunk_frames(n_freqs, n_fft, n_batch, n_frames, dtype.itemsize, chunk_bytes)
             for start in range(0, n_frames, step):
                 sl = slice(start, min(start + step, n_frames))
-                t = frames.offsets[None, None, :] - frac[None, sl, None]
-                w = window_fn(lam[:, sl, None], t).astype(dtype, copy=False)  # (F, Tc, K)
+                w = window_fn(lam[:, sl, None], frac[None, sl, None])  # (F, Tc, K)
                 # (B, F, Tc, K) @ (F, K, 2) -> (B, F, Tc, 2)
                 prod = (data[:, None, sl, :] * w) @ basis
                 out.real[:, :, sl] = prod[..., 0]
@@ -234,19 +235,18 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
         c = c.copy()
         c[..., 1:n_freqs - 1] *= 0.5
         r = scipy.fft.irfft(c, n=n_fft, axis=-1) * n_fft  # (B, T, K)
-        if lam.shape[1] == 1 and frames.common_frac is not None:
-            w = window_fn(lam[0, 0], frames.offsets - dtype.type(common))
+        if lam.shape[1] == 1 and common is not None:
+            r *= window_fn(lam[0], np.full(1, common, dtype))
         else:
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-            w = window_fn(lam_col, frames.offsets[None, :] - frames.frac[:, None])
-        r *= w.astype(r.dtype, copy=False)
+            window_fn(lam_col, frames.frac[:, None], multiply=r)
     else:
         basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2): cos, -sin
         # Re(h (cos - i sin)) = h.real cos + h.imag sin
         basis_t = np.stack([basis[..., 0], -basis[..., 1]], axis=1)  # (F, 2, K)
         hr = np.stack([h.real, h.imag], axis=-1).astype(dtype, copy=False)  # (B, F, T, 2)
         if lam.shape[1] == 1 and common is not None:
-            w = window_fn(lam, (frames.offsets - dtype.type(common))[None, :]).astype(dtype)
+            w = window_fn(lam, np.full((1, 1), common, dtype))  # (F, K)
             mr = basis_t[:, 0, :] * w  # (F, K)
             mi = basis_t[:, 1, :] * w
             r = np.swapaxes(hr[..., 0], -1, -2) @ mr + np.swapaxes(hr[..., 1], -1, -2) @ mi
@@ -256,8 +256,7 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
             step = _chunk_frames(n_freqs, n_fft, n_batch, n_frames, dtype.itemsize, chunk_bytes)
             for start in range(0, n_frames, step):
                 sl = slice(start, min(start + step, n_frames))
-                t = frames.offsets[None, None, :] - frames.frac[None, sl, None]
-                w = window_fn(lam[:, sl, None], t).astype(dtype, copy=False)  # (F, Tc, K)
+                w = window_fn(lam[:, sl, None], frames.frac[None, sl, None])  # (F, Tc, K)
                 p = hr[:, :, sl, :] @ basis_t  # (B, F, Tc, K)
                 r[:, sl, :] = np.einsum("bfnk,fnk->bnk", p, w)
     return _overlap_add(frames, r.astype(dtype, copy=False))

@@ -23,7 +23,7 @@ True
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 
@@ -36,6 +36,7 @@ __all__ = [
     "contracted_window",
     "contracted_window_dlam",
     "contracted_window_dt",
+    "frame_windows",
 ]
 
 
@@ -51,6 +52,10 @@ class Window:
     name: str
     value: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray]
+    cosine_coefficients: Optional[Tuple[float, ...]] = None
+    """Optional ``(a_0, a_1, ...)`` with ``b(u) = sum_j a_j cos(2 pi j u)``:
+    lets :func:`frame_windows` evaluate the window on a frame grid without
+    one ``cos`` per sample (must agree with ``value`` and ``derivative``)."""
 
 
 _TWO_PI = 2.0 * np.pi
@@ -91,8 +96,8 @@ def make_gaussian(s=1.0 / 8.0, name=None):
 
 
 _REGISTRY = {
-    "hann": Window("hann", _hann, _hann_d),
-    "blackman": Window("blackman", _blackman, _blackman_d),
+    "hann": Window("hann", _hann, _hann_d, (0.5, 0.5)),
+    "blackman": Window("blackman", _blackman, _blackman_d, (0.42, 0.5, 0.08)),
     "gaussian": make_gaussian(1.0 / 8.0, name="gaussian"),
 }
 
@@ -204,3 +209,137 @@ def contracted_window_dt(window, lam, t, normalization="l1"):
     p = normalization_power(normalization)
     u, inside = _contract(window, lam, t)
     return np.where(inside, window.derivative(u), 0.0) * lam ** (-p - 1.0)
+
+
+_KINDS = {"value": contracted_window, "dlam": contracted_window_dlam,
+          "dt": contracted_window_dt}
+
+
+def frame_offsets(n_fft, dtype=np.float64):
+    """The offsets ``m`` of a frame in FFT order: ``0..K/2-1, -K/2..-1``."""
+    half = n_fft // 2
+    return np.fft.ifftshift(np.arange(-half, half)).astype(dtype)
+
+
+def frame_windows(window, lam, frac, n_fft, normalization="l1", kind="value", *,
+                  multiply=None):
+    """Windows of many frames, sampled at each frame's offsets, in FFT order.
+
+    Equals ``fn(window, lam, frame_offsets(n_fft) - frac, normalization)``
+    with ``fn`` the contracted window (``kind="value"``) or its derivative in
+    the length (``"dlam"``) or in time (``"dt"``), for ``lam`` and ``frac``
+    that broadcast to a shape ``S`` ending in 1 (one window per leading
+    index; ``S = (1,)`` for a single window). Returns ``S[:-1] + (K,)`` in the
+    dtype of ``lam`` and ``frac``; with ``multiply`` (a C-contiguous array
+    whose trailing axes are ``S[:-1] + (K,)``), multiplies the windows into it
+    in place instead and returns it.
+
+    Windows with ``cosine_coefficients`` (hann, blackman) on more than a few
+    frames take a faster route, see :func:`_cosine_frame_windows`.
+    """
+    window = get_window(window)
+    dtype = np.result_type(lam, frac)
+    lam = np.asarray(lam, dtype=dtype)
+    frac = np.asarray(frac, dtype=dtype)
+    coeffs = window.cosine_coefficients
+    rows = np.broadcast_shapes(lam.shape, frac.shape)[:-1]
+    q = _column_count(n_fft // 2)
+    if coeffs is None or q < 4 or int(np.prod(rows)) < 8:
+        w = _KINDS[kind](window, lam, frame_offsets(n_fft, dtype) - frac, normalization)
+        w = w.astype(dtype, copy=False)
+        if multiply is None:
+            return w
+        multiply *= w
+        return multiply
+    return _cosine_frame_windows(coeffs, lam, frac, n_fft, normalization_power(normalization),
+                                 kind, q, dtype, multiply)
+
+
+def _column_count(half):
+    """The divisor ``Q`` of ``half`` closest to ``sqrt(half)`` from below."""
+    return max(d for d in range(1, int(np.sqrt(half)) + 1) if half % d == 0)
+
+
+_CHUNK_ELEMENTS = 2**17  # samples per block of frames: 1 MB of float64, cache sized
+
+
+def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kind, q, dtype, multiply):
+    """Cosine-sum windows (or derivatives) of many frames as a batched matrix
+    product of rank ``1 + 4 J`` (``J`` harmonics), instead of one ``cos`` and
+    one ``sin`` per sample.
+
+    Index the FFT-order offsets as ``m = Q a + b - s K/2`` (``s`` in {0, 1},
+    ``a < K/(2Q)``, ``b < Q``) and write ``tau = m - f = tau0[s, a] + b``.
+    With ``theta = 2 pi / lam`` the angles split, ``j theta tau = alpha + beta``,
+    so ``cos`` and ``sin`` of ``j theta tau`` are rank-2 products of the
+    ``cos``/``sin`` of ``alpha`` (``2 K / Q`` values per frame) and of ``beta``
+    (``Q`` values); ``u = tau / lam = tau0 / lam + b / lam`` splits likewise.
+    Each of ``c b(u)``, ``d w / d t`` and ``d w / d lam`` (math.md §1) is
+    then ``X @ Y`` with ``X`` of shape ``(2K/Q, 1 + 4J)`` and ``Y`` of shape
+    ``(1 + 4J, Q)`` per frame, built from ``O(sqrt K)`` trigonometric values.
+    Frames go in blocks that fit in cache, the support mask
+    ``|tau| <= lam / 2`` is applied per block, and the result is written (or
+    multiplied into ``multiply``) once. Agrees with the direct formula to a
+    few ulps.
+    """
+    half = n_fft // 2
+    n_rows2 = 2 * (half // q)  # the (s, a) pairs
+    rows = np.broadcast_shapes(lam.shape, frac.shape)[:-1]
+    lam_r = np.broadcast_to(lam, rows + (1,)).astype(np.float64).reshape(-1, 1)
+    frac_r = np.broadcast_to(frac, rows + (1,)).astype(np.float64).reshape(-1, 1)
+    n_frames = lam_r.shape[0]
+    coarse = (q * np.arange(half // q)[None, :] - half * np.arange(2)[:, None]).reshape(-1)
+    b = np.arange(q, dtype=np.float64)
+    harmonics = np.arange(1, len(coeffs))
+    a_j = np.asarray(coeffs[1:], dtype=np.float64)
+    d_j = -2 * np.pi * harmonics * a_j  # b'(u) = sum_j d_j sin(2 pi j u)
+    if multiply is None:
+        out = np.empty((n_frames, n_rows2, q), dtype=dtype)
+        target = out
+    else:
+        target = multiply.reshape(multiply.shape[:-1 - len(rows)] + (n_frames, n_rows2, q))
+        assert np.shares_memory(target, multiply)
+    step = max(1, _CHUNK_ELEMENTS // n_fft)
+    for start in range(0, n_frames, step):
+        sl = slice(start, start + step)
+        lam_c = lam_r[sl]                                           # (R, 1)
+        tau0 = coarse - frac_r[sl]                                  # (R, 2A)
+        theta = (2 * np.pi) / lam_c
+        alpha = theta[:, :, None] * harmonics * tau0[:, :, None]    # (R, 2A, J)
+        beta = theta[:, None, :] * harmonics[:, None] * b           # (R, J, Q)
+        ca, sa = np.cos(alpha), np.sin(alpha)
+        cb, sb = np.cos(beta), np.sin(beta)
+        if kind == "value":  # c(lam) (a0 + sum_j a_j (ca cb - sa sb))
+            scale = lam_c[:, :, None] ** -p
+            Y = [np.ones_like(cb[:, :1]), cb, sb]
+            X = [np.broadcast_to(scale * coeffs[0], ca[..., :1].shape),
+                 scale * a_j * ca, -scale * a_j * sa]
+        elif kind == "dt":  # lam^(-p-1) sum_j d_j (sa cb + ca sb)
+            scale = lam_c[:, :, None] ** (-p - 1.0)
+            Y = [cb, sb]
+            X = [scale * d_j * sa, scale * d_j * ca]
+        else:  # -lam^(-p-1) (p b(u) + u b'(u)),  u = tau0 / lam + b / lam
+            g = -lam_c[:, :, None] ** (-p - 1.0)
+            u0 = (tau0 / lam_c)[:, :, None]
+            v = (b / lam_c)[:, None, :]
+            Y = [np.ones_like(cb[:, :1]), cb, sb, v * cb, v * sb]
+            X = [np.broadcast_to(g * p * coeffs[0], ca[..., :1].shape),
+                 g * (p * a_j * ca + d_j * u0 * sa), g * (-p * a_j * sa + d_j * u0 * ca),
+                 g * d_j * sa, g * d_j * ca]
+        X = np.concatenate(X, axis=2)                               # (R, 2A, k)
+        # support |tau0 + b| <= lam / 2, i.e. lo <= b <= hi, per run of Q
+        # samples: runs wholly outside get a zero row of X, and only the few
+        # runs cut by an edge of the support need a per-sample mask
+        half_lam = 0.5 * lam_c
+        lo, hi = -half_lam - tau0, half_lam - tau0
+        X *= ((hi >= 0) & (lo <= q - 1))[:, :, None]
+        block = np.matmul(X, np.concatenate(Y, axis=1))             # (R, 2A, Q)
+        cut = np.nonzero(((lo > 0) | (hi < q - 1)) & (hi >= 0) & (lo <= q - 1))
+        block[cut] *= (lo[cut][:, None] <= b) & (b <= hi[cut][:, None])
+        if multiply is None:
+            out[sl] = block
+        else:
+            target[..., sl, :, :] *= block
+    if multiply is not None:
+        return multiply
+    return out.reshape(rows + (n_fft,))

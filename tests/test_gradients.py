@@ -240,3 +240,46 @@ def test_float32_gradients_are_close_to_float64():
     g64 = grad(lambda lam: p.loss(p.x, lam, p.positions, "hann", "l1"))(p.lam)
     g32 = grad(lambda lam: p.loss(x32, lam, p.positions, "hann", "l1"))(p.lam)
     assert rel_err(g32, g64) <= 1e-4
+
+
+@pytest.mark.parametrize("window", ["hann", "blackman"])
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradients_on_the_cosine_window_fast_path(window, normalization, shape, monkeypatch):
+    """n_fft = 32 and enough frames: hann and blackman windows go through the
+    matrix-product route of windows.frame_windows (n_fft = 16 above does not)."""
+    from skdstft import windows
+    calls = []
+    fast = windows._cosine_frame_windows
+    monkeypatch.setattr(windows, "_cosine_frame_windows",
+                        lambda *a, **k: calls.append(a[5]) or fast(*a, **k))
+    n_fft, n_samples = 32, 90
+    F32 = n_fft // 2 + 1
+    rng = np.random.default_rng(_seed("fast", window, normalization, shape))
+    x = rng.standard_normal(n_samples)
+    positions = frame_positions(n_samples, 6.0) + rng.uniform(-0.4, 0.4, 16) - 2.1
+    T = positions.shape[0]
+    size = {"scalar": (), "time": (1, T), "freq": (F32, 1), "tf": (F32, T)}[shape]
+    lam = rng.uniform(3.0, n_fft - 2.5, size)
+    lam = float(lam) if shape == "scalar" else lam
+    c = rng.standard_normal((2, F32, T))
+
+    def loss(S):
+        return (anp.sum(anp.real(S) ** 2 + anp.imag(S) ** 2) + anp.sum(anp.real(S) * c[0])
+                + anp.sum(anp.imag(S) * c[1]))
+
+    def ours(x, lam, t):
+        return loss(dstft(x, lam, t, n_fft=n_fft, window=window, normalization=normalization))
+
+    def ref(x, lam, t):
+        return loss(reference_dstft(x, lam, t, n_fft, window, normalization))
+
+    g = grad(ours, argnum=(0, 1, 2))(x, lam, positions)
+    r = grad(ref, argnum=(0, 1, 2))(x, lam, positions)
+    for a, b in zip(g, r):
+        assert np.shape(a) == np.shape(b)
+        assert rel_err(a, b) <= 1e-10
+    assert {"value", "dlam", "dt"} <= set(calls)
+    if shape in ("scalar", "time"):
+        fd = central_fd(lambda v: ours(x, _as_lam(v, lam), positions), lam, 1e-5)
+        assert rel_err(g[1], fd) <= 1e-6

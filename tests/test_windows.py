@@ -205,3 +205,71 @@ def test_registry_fixture_restored():
     """The registrations of the tests above did not leak."""
     assert "my-hann" not in available_windows()
     assert get_window("hann").value is windows._hann
+
+
+# --------------------------------------------------------------------------
+# frame_windows: the per-frame windows the transform uses (FFT order), with
+# the fast matrix-product route for cosine-sum windows
+
+
+def _direct(name, lam, frac, n_fft, normalization, kind):
+    from skdstft.windows import frame_offsets
+    fn = {"value": contracted_window, "dlam": contracted_window_dlam,
+          "dt": contracted_window_dt}[kind]
+    return fn(name, lam, frame_offsets(n_fft) - frac, normalization)
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("kind", ["value", "dlam", "dt"])
+@pytest.mark.parametrize("n_fft", [16, 18, 32, 64, 100, 512])
+def test_frame_windows_equal_the_direct_formula(name, kind, n_fft):
+    from skdstft.windows import frame_windows
+    rng = np.random.default_rng(34)
+    for normalization in NORMALIZATIONS:
+        # (T, 1) per frame, (F, Tc, 1) x (1, Tc, 1) per frequency and frame,
+        # with lengths from tiny to the largest allowed, and integer offsets
+        lam = rng.uniform(0.5, n_fft - 2, (300, 1))
+        lam[:3, 0] = [n_fft - 2, 2.0, float(n_fft // 2)]
+        frac = rng.uniform(0, 1, (300, 1))
+        frac[::7] = 0.0
+        lam3 = rng.uniform(2.0, n_fft - 2, (5, 40, 1))
+        frac3 = rng.uniform(0, 1, (1, 40, 1))
+        for lam_, frac_ in ((lam, frac), (lam3, frac3), (lam[:3], frac[:3])):
+            got = frame_windows(name, lam_, frac_, n_fft, normalization, kind)
+            want = _direct(name, lam_, frac_, n_fft, normalization, kind)
+            assert got.shape == want.shape
+            assert rel_err(got, want) <= 1e-13
+            from skdstft.windows import frame_offsets
+            outside = np.abs(frame_offsets(n_fft) - frac_) > lam_ / 2
+            assert np.all(got[np.broadcast_to(outside, got.shape)] == 0)  # exact zeros
+        data = rng.standard_normal((2, 300, n_fft))
+        out = data.copy()
+        assert frame_windows(name, lam, frac, n_fft, normalization, kind, multiply=out) is out
+        assert rel_err(out, data * _direct(name, lam, frac, n_fft, normalization, kind)) <= 1e-13
+
+
+def test_frame_windows_float32_and_single_window():
+    from skdstft.windows import frame_offsets, frame_windows
+    lam = np.full((50, 1), 100.0, np.float32)
+    frac = np.linspace(0, 0.9, 50, dtype=np.float32)[:, None]
+    for kind in ("value", "dlam", "dt"):
+        w32 = frame_windows("hann", lam, frac, 128, "l1", kind)
+        assert w32.dtype == np.float32
+        w64 = frame_windows("hann", lam.astype(float), frac.astype(float), 128, "l1", kind)
+        assert rel_err(w32, w64) <= 1e-5
+    single = frame_windows("blackman", np.array([30.0]), np.array([0.25]), 64)
+    np.testing.assert_allclose(single, contracted_window("blackman", 30.0,
+                                                         frame_offsets(64) - 0.25))
+
+
+def test_cosine_coefficients_agree_with_value_and_derivative():
+    u = np.linspace(-0.5, 0.5, 101)
+    for name in ("hann", "blackman"):
+        win = get_window(name)
+        j = np.arange(len(win.cosine_coefficients))
+        a = np.asarray(win.cosine_coefficients)
+        np.testing.assert_allclose(np.cos(2 * np.pi * np.outer(u, j)) @ a, win.value(u),
+                                   atol=1e-15)
+        np.testing.assert_allclose(-2 * np.pi * np.sin(2 * np.pi * np.outer(u, j)) @ (j * a),
+                                   win.derivative(u), atol=1e-14)
+    assert get_window("gaussian").cosine_coefficients is None
