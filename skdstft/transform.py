@@ -124,12 +124,22 @@ def _complex_dtype(dtype):
 
 
 def _phase(n_fft, frac, dtype):
-    """``e^{2 pi i k f_n / K}`` of shape (F, T), or None when every f_n = 0."""
+    """``e^{2 pi i k f_n / K}`` laid out (T, F), or None when every f_n = 0.
+
+    A product of two short progressions in ``k = Q a + b`` (``Q ~ sqrt F``):
+    about ``2 sqrt F`` complex exponentials per frame instead of ``F``. The
+    result may be a strided view (rows padded to ``A Q >= F``).
+    """
     if not np.any(frac):
         return None
-    k = np.arange(n_fft // 2 + 1, dtype=dtype)
-    return np.exp((2j * np.pi / n_fft) * k[:, None] * frac[None, :]).astype(
-        _complex_dtype(dtype), copy=False)
+    n_freqs = n_fft // 2 + 1
+    q = int(np.ceil(np.sqrt(n_freqs)))
+    n_a = -(-n_freqs // q)
+    step = (2j * np.pi / n_fft) * frac.astype(np.float64)[:, None]   # (T, 1)
+    coarse = np.exp(step * (q * np.arange(n_a)))                     # (T, A)
+    fine = np.exp(step * np.arange(q))                               # (T, Q)
+    phase = (coarse[:, :, None] * fine[:, None, :]).reshape(frac.shape[0], n_a * q)
+    return phase[:, :n_freqs].astype(_complex_dtype(dtype), copy=False)
 
 
 def _dft_basis(n_fft, offsets, dtype):
@@ -186,7 +196,10 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
             window_fn(lam_col, frac[:, None], multiply=windowed)
         spec = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # (B, T, F)
-        out = np.swapaxes(spec, -1, -2)
+        phase = _phase(n_fft, frac, dtype)
+        if phase is not None:
+            spec *= phase  # in the FFT's own (T, F) layout
+        return np.swapaxes(spec, -1, -2)
     else:
         basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)
         if lam.shape[1] == 1 and common is not None:
@@ -209,7 +222,7 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
                 out.imag[:, :, sl] = prod[..., 1]
     phase = _phase(n_fft, frac, dtype)
     if phase is not None:
-        out = out * phase
+        out *= phase.T
     return out
 
 
@@ -224,15 +237,17 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
     dtype = frames.dtype
     n_batch, n_frames = frames.data.shape[0], frames.data.shape[1]
     n_freqs = n_fft // 2 + 1
-    phase = _phase(n_fft, frames.frac, dtype)
-    h = cotangent if phase is None else cotangent * phase  # (B, F, T)
+    phase = _phase(n_fft, frames.frac, dtype)  # (T, F)
     lam = _as_2d(win_length, dtype)
     common = frames.common_frac
     if lam.shape[0] == 1:
-        # r[n, m] = Re sum_{k=0}^{K/2} h[k, n] e^{-2 pi i k m / K}, an inverse
-        # real FFT of conj(h) with the interior bins halved (irfft doubles them).
-        c = np.conj(np.swapaxes(h, -1, -2))  # (B, T, F)
-        c = c.copy()
+        # r[n, m] = Re sum_{k=0}^{K/2} h[k, n] e^{-2 pi i k m / K}, h = g phase:
+        # an inverse real FFT of conj(h) with the interior bins halved (irfft
+        # doubles them), built in one (B, T, F) buffer
+        c = np.empty((n_batch, n_frames, n_freqs), dtype=_complex_dtype(dtype))
+        np.conjugate(np.swapaxes(cotangent, -1, -2), out=c)
+        if phase is not None:
+            c *= np.conj(phase)
         c[..., 1:n_freqs - 1] *= 0.5
         r = scipy.fft.irfft(c, n=n_fft, axis=-1) * n_fft  # (B, T, K)
         if lam.shape[1] == 1 and common is not None:
@@ -241,6 +256,7 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
             window_fn(lam_col, frames.frac[:, None], multiply=r)
     else:
+        h = cotangent if phase is None else cotangent * phase.T  # (B, F, T)
         basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2): cos, -sin
         # Re(h (cos - i sin)) = h.real cos + h.imag sin
         basis_t = np.stack([basis[..., 0], -basis[..., 1]], axis=1)  # (F, 2, K)
