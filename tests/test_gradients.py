@@ -283,3 +283,25 @@ def test_gradients_on_the_cosine_window_fast_path(window, normalization, shape, 
     if shape in ("scalar", "time"):
         fd = central_fd(lambda v: ours(x, _as_lam(v, lam), positions), lam, 1e-5)
         assert rel_err(g[1], fd) <= 1e-6
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_float32_gradients_fast_path(shape):
+    rng = np.random.default_rng(_seed("f32fast", shape))
+    n_fft, n_samples = 64, 400
+    x = rng.standard_normal(n_samples)
+    positions = frame_positions(n_samples, 16.0) + rng.uniform(0, 0.9, 26)
+    T, F64 = positions.shape[0], n_fft // 2 + 1
+    size = {"scalar": (), "time": (1, T), "freq": (F64, 1), "tf": (F64, T)}[shape]
+    lam = rng.uniform(10.0, n_fft - 2.5, size)
+    lam = float(lam) if shape == "scalar" else lam
+
+    def loss(x_, lam_, t_):
+        S = dstft(x_, lam_, t_, n_fft=n_fft)
+        return anp.sum(anp.abs(S) ** 2)
+
+    g64 = grad(loss, argnum=(0, 1, 2))(x, lam, positions)
+    g32 = grad(loss, argnum=(0, 1, 2))(x.astype(np.float32), lam, positions)
+    assert g32[0].dtype == np.float32
+    for a, b in zip(g32, g64):
+        assert rel_err(a, b) <= 1e-4
