@@ -78,7 +78,7 @@ def _unbroadcast(grad, like):
 
 def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes):
     def vjp(g):
-        frames = gather_frames(x, positions, n_fft)
+        frames = gather_frames(x, positions, n_fft, data=False)  # geometry only
         value, _, _ = _window_fns(window, normalization, n_fft)
         return windowed_adjoint(frames, win_length, value, n_fft, g, chunk_bytes=chunk_bytes)
     return vjp

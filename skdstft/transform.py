@@ -67,12 +67,14 @@ class Frames:
         return self._index
 
 
-def gather_frames(x, positions, n_fft):
+def gather_frames(x, positions, n_fft, *, data=True):
     """Gather the frames of ``x`` (B, N) around ``positions`` (T,).
 
     Each frame is copied as two contiguous runs of ``K/2`` samples (offsets
     ``0..K/2-1``, then ``-K/2..-1``) from a sliding-window view of the padded
-    signal: no ``(T, K)`` index array, one pass over the output.
+    signal: no ``(T, K)`` index array, one pass over the output. With
+    ``data=False`` only the geometry is set up (``frames.data`` is None): the
+    adjoint needs the positions, not the samples.
     """
     x = np.asarray(x)
     dtype = x.dtype
@@ -85,15 +87,16 @@ def gather_frames(x, positions, n_fft):
     # it there so that absurd positions cannot blow up the padding.
     floor = np.clip(floor, -half - 1, n_samples + half).astype(np.intp)
     pad = n_fft + 1  # room for a clamped frame on either side
-    padded = np.zeros(x.shape[:-1] + (n_samples + 2 * pad,), dtype=dtype)
-    padded[..., pad:pad + n_samples] = x
     start = floor + pad
-    runs = np.lib.stride_tricks.sliding_window_view(padded, half, axis=-1)
-    data = np.empty(x.shape[:-1] + (positions.shape[0], n_fft), dtype=dtype)
-    data[..., :half] = runs[..., start, :]         # m = 0 .. K/2 - 1
-    data[..., half:] = runs[..., start - half, :]  # m = -K/2 .. -1
     frames = Frames()
-    frames.data = data
+    frames.data = None
+    if data:
+        padded = np.zeros(x.shape[:-1] + (n_samples + 2 * pad,), dtype=dtype)
+        padded[..., pad:pad + n_samples] = x
+        runs = np.lib.stride_tricks.sliding_window_view(padded, half, axis=-1)
+        frames.data = np.empty(x.shape[:-1] + (positions.shape[0], n_fft), dtype=dtype)
+        frames.data[..., :half] = runs[..., start, :]         # m = 0 .. K/2 - 1
+        frames.data[..., half:] = runs[..., start - half, :]  # m = -K/2 .. -1
     frames.frac = frac
     frames.offsets = np.fft.ifftshift(np.arange(-half, half)).astype(dtype)
     frames.start = start
@@ -235,7 +238,7 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
     transforms. Returns a real array (B, N).
     """
     dtype = frames.dtype
-    n_batch, n_frames = frames.data.shape[0], frames.data.shape[1]
+    n_batch, n_frames = cotangent.shape[0], frames.frac.shape[0]
     n_freqs = n_fft // 2 + 1
     phase = _phase(n_fft, frames.frac, dtype)  # (T, F)
     lam = _as_2d(win_length, dtype)
@@ -249,7 +252,8 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
         if phase is not None:
             c *= np.conj(phase)
         c[..., 1:n_freqs - 1] *= 0.5
-        r = scipy.fft.irfft(c, n=n_fft, axis=-1) * n_fft  # (B, T, K)
+        r = scipy.fft.irfft(c, n=n_fft, axis=-1, overwrite_x=True)  # (B, T, K)
+        r *= n_fft
         if lam.shape[1] == 1 and common is not None:
             r *= window_fn(lam[0], np.full(1, common, dtype))
         else:
