@@ -246,6 +246,10 @@ def test_frame_windows_equal_the_direct_formula(name, kind, n_fft):
         out = data.copy()
         assert frame_windows(name, lam, frac, n_fft, normalization, kind, multiply=out) is out
         assert rel_err(out, data * _direct(name, lam, frac, n_fft, normalization, kind)) <= 1e-13
+        strided = np.swapaxes(data.copy(order="F"), 0, 0)  # not C-contiguous
+        assert not strided.flags.c_contiguous
+        frame_windows(name, lam, frac, n_fft, normalization, kind, multiply=strided)
+        assert rel_err(strided, out) <= 1e-15
 
 
 def test_frame_windows_float32_and_single_window():
