@@ -22,6 +22,9 @@ __all__ = [
     "check_int",
     "check_real",
     "check_choice",
+    "check_spectrogram",
+    "check_signal_matrix",
+    "check_lengths",
 ]
 
 
@@ -211,3 +214,127 @@ def check_hop_length(hop_length, name="hop_length"):
     if np.any(arr <= 0):
         raise ValueError(f"{name} must be > 0, got min {arr.min():g}")
     return arr
+
+
+def check_spectrogram(S, name="S"):
+    """A complex (or real) spectrogram ``(F, T)`` or batch ``(B, F, T)``.
+
+    Returns the array to compute with: ``S`` itself when it is an ndarray or
+    an autograd box (the caller keeps differentiating through it), else
+    ``S`` converted with ``np.asarray`` (lists).
+
+    Raises
+    ------
+    TypeError
+        strings, boolean or non-numeric object arrays.
+    ValueError
+        not 2-D or 3-D, empty, NaN or infinite values (a NaN would otherwise
+        be masked by the losses' zero guards and come out as a finite value).
+    """
+    val = getval(S)
+    if isinstance(val, (str, bytes)):
+        raise TypeError(f"{name} must be a complex spectrogram array (F, T) or (B, F, T), "
+                        f"got {_describe(val)}")
+    converted = not isinstance(val, np.ndarray)
+    try:
+        arr = np.asarray(val)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a rectangular array (F, T) or (B, F, T): {exc}") from None
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.complex128)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a numeric spectrogram array, got an object array "
+                            "with non-numeric entries") from None
+        converted = True
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iufc":
+        raise TypeError(f"{name} must be a numeric (complex) spectrogram array, got "
+                        f"{_describe(val)}")
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"{name} must be a spectrogram of shape (F, T) or (B, F, T), got "
+                         f"{type(val).__name__} of shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr if converted else S
+
+
+def check_lengths(value, name="win_lengths", *, max_ndim=2):
+    """Window lengths given to a penalty: real, finite, > 0, at most ``max_ndim``-D.
+
+    Returns the plain numpy value (the caller keeps the original object, which
+    may be an autograd box, for differentiation).
+    """
+    arr = _real_array(value, name)
+    if arr.ndim > max_ndim:
+        raise ValueError(f"{name} must be a scalar or at most {max_ndim}-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be > 0, got min {arr.min():g}")
+    return arr
+
+
+def check_signal_matrix(X, name="X"):
+    """First look at an estimator's ``X`` (equal-length signals, one per row).
+
+    Explains the mistakes scikit-learn's ``check_array`` reports obscurely or
+    accepts silently -- ragged rows, 1-D or 3-D arrays, strings, booleans,
+    complex values -- and leaves every other check (NaN, inf, empty, dtype
+    conversion, DataFrames, sparse matrices) to ``validate_data``. It copies
+    nothing but object arrays (to see whether their entries are numbers).
+    """
+    import scipy.sparse
+
+    if scipy.sparse.issparse(X):
+        return  # validate_data explains that dense data is required
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be a 2-D array (n_signals, n_samples) of real numbers, "
+                        f"got {_describe(X)}")
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # a DataFrame
+        kinds = {np.dtype(d).kind for d in X.dtypes if isinstance(d, np.dtype)}
+        if "b" in kinds:
+            raise TypeError(f"{name} must hold real-valued signals, got boolean columns; "
+                            f"convert with {name}.astype(float)")
+        return
+    if isinstance(X, np.ndarray):
+        arr = X
+    else:
+        try:
+            arr = np.asarray(X)
+        except ValueError:
+            raise ValueError(
+                f"{name} must be a rectangular 2-D array (n_signals, n_samples) of "
+                "equal-length signals; got rows of different lengths") from None
+    if arr.dtype == object and arr.ndim == 1 and any(np.ndim(row) for row in arr):
+        raise ValueError(f"{name} must be a rectangular 2-D array (n_signals, n_samples) of "
+                         "equal-length signals; got rows of different lengths")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            # keeps numpy's "argument must be a string or a real number" (scikit-learn's
+            # check_dtype_object matches it)
+            raise TypeError(f"{name} must hold real numbers (n_signals, n_samples): {exc}") \
+                from None
+    if arr.dtype.kind in "USV":
+        raise TypeError(f"{name} must hold real-valued signals (numbers), got an array of "
+                        f"dtype {arr.dtype}")
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{name} must hold real-valued signals, got a boolean array; "
+                        f"convert with {name}.astype(float)")
+    if arr.dtype.kind == "c":
+        # "Complex data not supported" is scikit-learn's wording (its checks match it)
+        raise ValueError(f"Complex data not supported: {name} must hold real-valued "
+                         f"signals; pass {name}.real, {name}.imag or abs({name}) explicitly")
+    # "2D array" and "Reshape your data" are scikit-learn's words (its checks match them)
+    if arr.ndim == 1:
+        raise ValueError(
+            f"Expected a 2D array {name} (n_signals, n_samples), got a 1-D array of shape "
+            f"{arr.shape}. Reshape your data with x.reshape(1, -1) if it is a single signal")
+    if arr.ndim != 2:
+        raise ValueError(f"Expected a 2D array {name} (n_signals, n_samples), got an array of "
+                         f"shape {arr.shape}")

@@ -16,13 +16,19 @@ Numerical guards (documented once, used everywhere):
   frequency 0, with finite gradients; elsewhere the formulas are exact.
 * The Shannon entropy uses ``p log(p + eps)`` (``eps = 1e-12``) so that empty
   bins have a finite derivative.
+* With ``power < 1``, ``d(|S|**power)/d|S|`` is infinite at ``|S| = 0``; it is
+  taken as 0 there (``where``), so that silent frames or bins (an all-zero
+  signal, frames beyond the ends of a signal) keep every gradient finite.
+* ``S`` itself must be finite: a NaN or inf raises ``ValueError``
+  (the zero guards above would otherwise turn a NaN into a finite value).
 """
 
 import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import getval
 
-from ._validation import check_choice, check_real
+from ._validation import (check_choice, check_lengths, check_positions, check_real,
+                          check_spectrogram)
 
 __all__ = [
     "shannon_entropy",
@@ -36,26 +42,20 @@ __all__ = [
 EPS = 1e-12
 
 
-def _check_spectrogram(S, name="S"):
-    val = getval(S)
-    if not hasattr(val, "ndim") or val.ndim not in (2, 3):
-        raise ValueError(
-            f"{name} must be a spectrogram of shape (F, T) or (B, F, T), got "
-            f"{type(val).__name__} of shape {np.shape(val)}"
-        )
-    if val.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {val.shape}")
-    return val
-
-
 def _scaled_magnitude(S, power):
     """``(|S| / c)**power`` with ``c`` the per-signal max of ``|S|`` (a constant)."""
     power = check_real(power, "power", low=0.0, low_open=True)
-    val = _check_spectrogram(S)
+    S = check_spectrogram(S)
+    val = getval(S)
     c = np.max(np.abs(val), axis=(-2, -1), keepdims=True)
     c = np.where(c > 0, c, 1.0).astype(np.abs(val).dtype)
     mag = anp.abs(S) / c
-    return mag if power == 1 else mag**power
+    if power == 1:
+        return mag
+    if power < 1:  # infinite slope at 0: take it as 0 there (module docstring)
+        nonzero = getval(mag) > 0
+        return anp.where(nonzero, anp.where(nonzero, mag, 1.0) ** power, 0.0)
+    return mag**power
 
 
 def _safe(den):
@@ -254,17 +254,23 @@ def coverage_penalty(positions, win_lengths, n_samples, min_overlap=0.5):
     """
     rho = check_real(min_overlap, "min_overlap", low=0.0, high=1.0, high_open=True)
     n_samples = check_real(n_samples, "n_samples", low=0.0, low_open=True)
-    pos_shape = np.shape(getval(positions))
-    if len(pos_shape) != 1 or pos_shape[0] == 0:
-        raise ValueError(f"positions must be a non-empty 1-D array, got shape {pos_shape}")
-    n_frames = pos_shape[0]
-    lam_shape = np.shape(getval(win_lengths))
+    pos_val = check_positions(positions)
+    if not isinstance(getval(positions), np.ndarray):
+        positions = pos_val  # a list
+    n_frames = pos_val.shape[0]
+    lam_val = check_lengths(win_lengths, "win_lengths")
+    if not isinstance(getval(win_lengths), (np.ndarray, float, int, np.number)):
+        win_lengths = lam_val.astype(float)
+    lam_shape = lam_val.shape
+    if lam_shape not in ((), (1,), (n_frames,), (1, 1), (1, n_frames)) and not (
+            len(lam_shape) == 2 and lam_shape[1] in (1, n_frames)):
+        raise ValueError(
+            f"win_lengths of shape {lam_shape} does not match the {n_frames} positions; "
+            f"use a scalar, ({n_frames},), (1, {n_frames}), (F, 1) or (F, {n_frames})")
     if len(lam_shape) == 2:
         lam = anp.min(win_lengths, axis=0) if lam_shape[0] > 1 else win_lengths[0]
-    elif len(lam_shape) <= 1:
-        lam = win_lengths
     else:
-        raise ValueError(f"win_lengths must be a scalar, (T,) or 2-D, got shape {lam_shape}")
+        lam = win_lengths
     lam = lam * anp.ones(n_frames)
     half = (1.0 - rho) * 0.5
     gaps = (positions[1:] - positions[:-1]) - half * (lam[1:] + lam[:-1])
@@ -291,9 +297,10 @@ def smoothness(win_lengths, scale=1.0, eps=1e-2):
     """
     scale = check_real(scale, "scale", low=0.0, low_open=True)
     eps = check_real(eps, "eps", low=0.0)
-    shape = np.shape(getval(win_lengths))
-    if len(shape) > 2:
-        raise ValueError(f"win_lengths must be at most 2-D, got shape {shape}")
+    lam_val = check_lengths(win_lengths, "win_lengths")
+    if not isinstance(getval(win_lengths), (np.ndarray, float, int, np.number)):
+        win_lengths = lam_val.astype(float)  # a list
+    shape = lam_val.shape
     lam = anp.reshape(win_lengths, (1,) * (2 - len(shape)) + tuple(shape))
     parts = []
     if lam.shape[1] > 1:
