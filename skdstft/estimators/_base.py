@@ -11,7 +11,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .. import losses
-from .._validation import check_choice, check_int, check_n_fft, check_normalization, check_real
+from .._validation import (check_choice, check_int, check_n_fft, check_normalization,
+                           check_real, check_signal_matrix)
 from ..features import KINDS, LAYOUTS, extract_features, feature_names
 from ..windows import get_window
 
@@ -53,6 +54,7 @@ class DSTFTBase(BaseEstimator):
     # -- inputs -----------------------------------------------------------
     def _check_X(self, X, *, reset):
         """2-D float array (n_signals, n_samples); DataFrames work too."""
+        check_signal_matrix(X, "X")  # clear messages for ragged, 1-D/3-D, str, bool, complex
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=True, ensure_min_features=1)
         return X

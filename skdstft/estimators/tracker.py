@@ -16,7 +16,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import losses
-from .._validation import check_choice, check_int, check_real
+from .._validation import check_choice, check_int, check_real, check_signal_matrix
 from ..autodiff import dstft
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
@@ -222,8 +222,8 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         check_int(self.verbose, "verbose", min_value=0)
         if self.hop_length is not None:
             check_real(self.hop_length, "hop_length", low=0.0, low_open=True)
-        if self.win_length is not None:
-            check_real(self.win_length, "win_length", low=0.0, low_open=True)
+        if self.win_length is not None:  # must fit the frame (then clipped into the bounds)
+            check_real(self.win_length, "win_length", low=0.0, low_open=True, high=n_fft - 2)
         return n_fft, bounds, fs
 
     def _grid(self, n_samples, Y):
@@ -263,6 +263,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         self
         """
         n_fft, bounds, fs = self._check_params()
+        check_signal_matrix(X, "X")
         X, Y = validate_data(self, X, Y, multi_output=True, y_numeric=True,
                              dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=np.float64)
@@ -327,6 +328,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
     def spectrogram(self, X):
         """Complex DSTFT ``(n_signals, F, T)`` of ``X`` with the learned window."""
         check_is_fitted(self, "win_length_")
+        check_signal_matrix(X, "X")
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         return dstft(X, self._lam(), self.positions_, n_fft=self.n_fft, window=self.window,
                      normalization=self.normalization)

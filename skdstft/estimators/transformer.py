@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import (_check_feature_names, _num_features, check_array,
                                       check_is_fitted)
 
-from .._validation import check_choice, check_int, check_real
+from .._validation import check_choice, check_int, check_real, check_signal_matrix
 from ..autodiff import dstft
 from ..objective import RepresentationObjective
 from ..optimize import restart_inits, run_restarts
@@ -546,6 +546,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
                 and np.ndim(self.hop_length_) == 0)
 
     def _check_transform_X(self, X):
+        check_signal_matrix(X, "X")  # before counting columns of a 1-D/3-D/ragged X
         try:
             n = _num_features(X)
         except TypeError:  # not 2-D: validate_data explains
