@@ -150,6 +150,8 @@ def run_optimize(args):
         normalization, power, scope = est.normalization, est.power, est.scope
         init_lam = est.win_length_
     seconds = time.perf_counter() - start
+    if scope == "auto":  # the estimators' default: resolve it as they do
+        scope = "global" if args.mode == "constant" else "frame"
     from .positions import frame_positions
 
     init_pos = frame_positions(x.size, hop)
