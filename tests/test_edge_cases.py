@@ -147,7 +147,7 @@ def _fit_and_output(est, X, y=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X) if y is None else est.fit(X, y)
-    out = est.transform(X) if hasattr(est, "transform") else est.predict(X)
+        out = est.transform(X) if hasattr(est, "transform") else est.predict(X)
     return est, np.asarray(out)
 
 
