@@ -181,15 +181,18 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
         dh *= power * slope
     # A real function of complex S gets autograd's cotangent dRe - i dIm:
     # d|S| = conj(S) / |S| (0 at S = 0, as autograd's abs), |S| = c a.
+    # Divide by c once here and once after multiplying by S, so that neither
+    # step leaves the float32 range for amplitudes from 1e-30 to 1e+30.
     np.divide(dh, a, out=dh, where=a > 0)
     dh[a == 0] = 0.0
-    dh /= c * c
+    dh /= c
 
     def vjp(g):
         r = dh if np.ndim(g) == 0 and g == 1 else dh * g
         out = np.empty(S.shape, dtype=S.dtype)
         np.multiply(S.real, r, out=out.real)
         np.multiply(S.imag, -r, out=out.imag)
+        out /= c
         return out
     return vjp
 
