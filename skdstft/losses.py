@@ -120,6 +120,8 @@ def _shannon_parts(S, power, axes, eps):
     Written with in-place operations: on large spectrograms fresh temporaries,
     not arithmetic, dominate the cost."""
     a = np.abs(S)
+    if a.dtype.kind != "f":  # an integer magnitude array
+        a = a.astype(np.float64)
     c = np.max(a, axis=(-2, -1), keepdims=True)
     c = np.where(c > 0, c, 1.0).astype(a.dtype)
     a /= c
@@ -189,9 +191,12 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
 
     def vjp(g):
         r = dh if np.ndim(g) == 0 and g == 1 else dh * g
-        out = np.empty(S.shape, dtype=S.dtype)
-        np.multiply(S.real, r, out=out.real)
-        np.multiply(S.imag, -r, out=out.imag)
+        if np.iscomplexobj(S):
+            out = np.empty(S.shape, dtype=S.dtype)
+            np.multiply(S.real, r, out=out.real)
+            np.multiply(S.imag, -r, out=out.imag)
+        else:  # a real (magnitude) array: d|S|/dS = sign(S)
+            out = S * r
         out /= c
         return out
     return vjp
