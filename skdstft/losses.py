@@ -192,7 +192,7 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
     def vjp(g):
         r = dh if np.ndim(g) == 0 and g == 1 else dh * g
         if np.iscomplexobj(S):
-            out = np.empty(S.shape, dtype=S.dtype)
+            out = np.empty_like(S)  # same memory layout as S: no transposing copy
             np.multiply(S.real, r, out=out.real)
             np.multiply(S.imag, -r, out=out.imag)
         else:  # a real (magnitude) array: d|S|/dS = sign(S)
