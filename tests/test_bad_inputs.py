@@ -318,7 +318,7 @@ for key, (module, name, _, _, method) in ESTIMATORS.items():
         ("n_fft-float", dict(n_fft=16.0), TypeError, r"n_fft must be an integer"),
         ("win_length-zero", dict(win_length=0.0), ValueError, r"win_length must be >"),
         ("win_length-negative", dict(win_length=-4.0), ValueError, r"win_length must be >"),
-        ("win_length-too-long", dict(win_length=15.0), ValueError, r"win_length must be <= 14"),
+        ("win_length-too-long", dict(win_length=15.0), ValueError, r"win_length must be <= (n_fft - 2 = )?14"),
         ("win_length-nan", dict(win_length=np.nan), ValueError, r"win_length must be finite"),
         ("hop_length-zero", dict(hop_length=0), ValueError, r"hop_length must be > 0"),
         ("hop_length-negative", dict(hop_length=-2.0), ValueError, r"hop_length must be > 0"),
