@@ -1,0 +1,722 @@
+"""AdaptiveSpectrogram: windows (and hops) that adapt to each signal.
+
+The paper's two-step recipe (Sec. VI-A/VI-B, math.md §5-6): ``fit`` solves
+the convex first step -- one constant window length for the training
+signals, with restarts -- and ``adapt`` / ``transform`` refine, signal by
+signal, a window length that varies in time, frequency or both (and, with
+``hop_mode="time"``, the frame positions), starting from that constant
+optimum. The estimator is a thin shell: the loss is
+:class:`skdstft.objective.RepresentationObjective`, the optimizer
+:func:`skdstft.optimize.minimize` / :func:`~skdstft.optimize.run_restarts`.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import autograd.numpy as anp
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from .. import losses
+from .._validation import check_choice, check_int, check_real, check_signal_matrix
+from ..autodiff import dstft
+from ..features import extract_features
+from ..objective import RepresentationObjective
+from ..optimize import minimize, restart_inits, run_restarts
+from ..positions import fixed_overlap_n_frames, frame_positions, n_frames_for_hop
+from ._base import CRITERIA, DSTFTBase, criterion_loss
+
+__all__ = ["AdaptiveSpectrogram", "AdaptationResult"]
+
+WINDOW_MODES = ("time", "frequency", "time-frequency")
+HOP_MODES = ("fixed", "time", "overlap")
+SCOPES = ("global", "frame")
+OPTIMIZERS = ("auto", "lbfgs", "adam")
+
+_RESTART_COLUMNS = ["init", "win_length", "loss", "n_iter", "converged", "seconds",
+                    "message", "best"]
+
+
+# --------------------------------------------------------------------------- #
+# the result of one adaptation
+# --------------------------------------------------------------------------- #
+@dataclass
+class AdaptationResult:
+    """The window (and frames) adapted to one signal, and its spectrogram.
+
+    Attributes
+    ----------
+    spectrogram : complex ndarray of shape (F, T)
+        The DSTFT with the adapted parameters, ``F = n_fft // 2 + 1``.
+    win_lengths : ndarray of shape (F, T)
+        Window length of every bin, in samples (broadcast from the mode's
+        shape: constant along frequency for ``"time"``, along time for
+        ``"frequency"``).
+    positions : ndarray of shape (T,)
+        Frame centres in samples (real, increasing).
+    loss_curve : ndarray of shape (n_iter + 1,) or so
+        Training loss (criterion plus penalties) along the iterations; the
+        first entry is the loss of the starting point (the constant optimum).
+    loss : float
+        Best loss reached (criterion plus penalties).
+    criterion : float
+        The criterion alone at the result (no smoothness, no coverage term):
+        entropy in nats, or minus the mean frame kurtosis.
+    n_iter : int
+        Iterations of the optimizer.
+    converged : bool
+        Whether the tolerance was met before ``max_iter``.
+    initial_criterion : float
+        The criterion at the starting point (the fitted constant window).
+    smoothness : float
+        The smoothness term ``R`` (math.md §5, unit-free: relative to
+        ``win_length_init``) of the result; 0 for a constant window.
+    coverage : float
+        The coverage penalty of the result (0: every sample is analysed with
+        the required overlap).
+    frame_mask : ndarray of bool, shape (T,)
+        Frames whose window overlaps ``[0, n_samples)`` (all True except
+        with ``hop_mode="overlap"``, whose trailing frames may fall past the
+        end of the signal).
+    n_fft : int
+    n_samples : int
+    win_length_init : float
+        The constant window length the adaptation started from (samples).
+    win_length_bounds : (float, float)
+        Bounds of the window lengths (samples).
+    seconds : float
+        Wall-clock time of the adaptation.
+    """
+
+    spectrogram: np.ndarray
+    win_lengths: np.ndarray
+    positions: np.ndarray
+    loss_curve: np.ndarray
+    loss: float
+    criterion: float
+    n_iter: int
+    converged: bool = False
+    initial_criterion: float = np.nan
+    smoothness: float = 0.0
+    coverage: float = 0.0
+    frame_mask: np.ndarray = None
+    n_fft: int = 0
+    n_samples: int = 0
+    win_length_init: float = np.nan
+    win_length_bounds: tuple = (np.nan, np.nan)
+    seconds: float = 0.0
+    window: object = field(default="hann", repr=False)
+    normalization: object = field(default="l2", repr=False)
+
+    @property
+    def hop_lengths(self):
+        """Gaps between consecutive frame centres, ``(T - 1,)`` samples."""
+        return np.diff(self.positions)
+
+    @property
+    def frame_win_lengths(self):
+        """Shortest window of each frame, ``(T,)`` samples (the length the
+        coverage condition uses)."""
+        return np.min(self.win_lengths, axis=0)
+
+    def fraction_at_bounds(self, rtol=0.01):
+        """Fraction of window-length entries within ``rtol * (hi - lo)`` of a bound.
+
+        A large value flags a degenerate optimum (math.md §1 caveat).
+        """
+        lo, hi = self.win_length_bounds
+        tol = rtol * (hi - lo)
+        lam = self.win_lengths
+        return float(np.mean((lam - lo <= tol) | (hi - lam <= tol)))
+
+    def covers(self, min_overlap=0.0):
+        """True when every sample of the signal lies inside at least one window
+        (with ``min_overlap > 0``: inside windows overlapping by that fraction).
+        Checked explicitly, sample by sample."""
+        return bool(np.all(coverage_count(self.positions, self.frame_win_lengths,
+                                          self.n_samples, min_overlap) >= 1))
+
+
+def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
+    """How many windows cover each sample: ``(n_samples,)`` int.
+
+    Sample ``i`` counts for frame ``n`` when ``|i - t_n| < (1 - rho) lam_n / 2``
+    (with ``rho = 0`` the open support of the window, where it is nonzero).
+
+    Examples
+    --------
+    >>> coverage_count(np.array([0.0, 4.0]), np.array([8.0, 8.0]), 8)
+    array([1, 2, 2, 2, 1, 1, 1, 1])
+    """
+    positions = np.asarray(positions, dtype=float)
+    half = 0.5 * (1.0 - min_overlap) * np.broadcast_to(
+        np.asarray(win_lengths, dtype=float), positions.shape)
+    # a difference array: +1 where a frame's support starts, -1 after it ends
+    start = np.clip(np.floor(positions - half) + 1, 0, n_samples).astype(int)
+    stop = np.clip(np.ceil(positions + half), 0, n_samples).astype(int)
+    diff = np.zeros(n_samples + 1, dtype=int)
+    np.add.at(diff, start, 1)
+    np.add.at(diff, stop, -1)
+    return np.cumsum(diff)[:-1]
+
+
+# --------------------------------------------------------------------------- #
+# the per-signal problem (module level: joblib workers import it)
+# --------------------------------------------------------------------------- #
+class _AdaptiveObjective(RepresentationObjective):
+    """The representation objective plus, for learned hops, an end term.
+
+    With ``T`` fixed, frames pushed past the end of the signal lower an
+    entropy (fewer frames hold signal); the coverage penalty only punishes
+    frames that stop short. The extra ``coverage * relu(t_{T-1} - N)**2 / N``
+    keeps the last frame centre inside the signal, as the fixed grid has it.
+    """
+
+    def __call__(self, theta, iteration=None):
+        loss = super().__call__(theta, iteration)
+        if self.coverage and self.hop_mode == "time" and self.n_frames > 1:
+            _, _, positions = self.unpack(theta)
+            over = anp.maximum(positions[-1] - float(self.n_samples), 0.0)
+            loss = loss + self.coverage * over**2 / self.n_samples
+        return loss
+
+    def criterion_value(self, theta):
+        """The criterion alone (no penalties), frames outside masked."""
+        lam, _, positions = self.unpack(theta)
+        S = self.spectrogram(theta)
+        if self.hop_mode == "overlap":
+            S = S[..., np.flatnonzero(self._frame_mask(lam, positions))]
+        return float(criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
+                                    alpha=self.alpha))
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """Everything an adaptation needs, resolved and validated (picklable)."""
+
+    n_fft: int
+    window: object
+    normalization: object
+    window_mode: str
+    hop_mode: str
+    criterion: object
+    power: float
+    scope: str
+    alpha: float
+    reg: float
+    coverage: float
+    min_overlap: float
+    bounds: tuple
+    hop_bounds: tuple
+    optimizer: str
+    learning_rate: float
+    max_iter: int
+    tol: float
+    win_length: float
+    hop_length: float
+
+
+def _grid(spec, n_samples):
+    """``(n_frames, positions)`` of a signal length (positions None when the
+    objective derives them from the lengths)."""
+    if spec.hop_mode == "overlap":
+        return fixed_overlap_n_frames(n_samples, spec.bounds[0], spec.min_overlap), None
+    return (n_frames_for_hop(n_samples, spec.hop_length),
+            frame_positions(n_samples, spec.hop_length))
+
+
+def _objective(spec, X, window_mode):
+    n_frames, positions = _grid(spec, X.shape[-1])
+    hop_mode = spec.hop_mode
+    if window_mode == "constant" and hop_mode == "time":
+        hop_mode = "fixed"  # the first step keeps the initial grid
+    return _AdaptiveObjective(
+        X, n_fft=spec.n_fft, n_frames=n_frames, window_mode=window_mode, hop_mode=hop_mode,
+        positions=positions, win_bounds=spec.bounds, hop_bounds=spec.hop_bounds,
+        criterion=spec.criterion, power=spec.power, scope=spec.scope, alpha=spec.alpha,
+        reg=spec.reg, reg_scale=spec.win_length, coverage=spec.coverage,
+        min_overlap=spec.min_overlap, window=spec.window, normalization=spec.normalization)
+
+
+def _adapt(x, spec):
+    """Adapt the window (and hop) to one signal ``x`` (N,): an AdaptationResult."""
+    start = time.perf_counter()
+    X = np.asarray(x, dtype=np.float64)[None, :]
+    objective = _objective(spec, X, spec.window_mode)
+    theta0, bounds = objective.pack(spec.win_length, spec.hop_length)
+    method = spec.optimizer
+    if method == "auto":
+        method = "adam"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = minimize(objective, theta0, bounds, method=method, max_iter=spec.max_iter,
+                       tol=spec.tol, learning_rate=spec.learning_rate)
+    theta = res.x if np.isfinite(res.loss) else theta0
+    lam, _, positions = objective.unpack(theta)
+    positions = np.asarray(positions, dtype=float)
+    S = dstft(X[0], lam, positions, n_fft=spec.n_fft, window=spec.window,
+              normalization=spec.normalization)
+    lam_full = np.broadcast_to(np.asarray(lam, dtype=float), S.shape).copy()
+    mask = objective._frame_mask(lam, positions)
+    return AdaptationResult(
+        spectrogram=S, win_lengths=lam_full, positions=positions,
+        loss_curve=np.asarray(res.loss_curve, dtype=float), loss=float(res.loss),
+        criterion=objective.criterion_value(theta), n_iter=int(res.n_iter),
+        converged=bool(res.converged), initial_criterion=objective.criterion_value(theta0),
+        smoothness=float(losses.smoothness(lam, scale=spec.win_length)),
+        coverage=float(losses.coverage_penalty(positions[mask], lam_full[:, mask],
+                                               int(X.shape[1]), spec.min_overlap)),
+        frame_mask=np.asarray(mask, dtype=bool), n_fft=spec.n_fft, n_samples=int(X.shape[1]),
+        win_length_init=spec.win_length, win_length_bounds=tuple(spec.bounds),
+        seconds=time.perf_counter() - start, window=spec.window,
+        normalization=spec.normalization)
+
+
+def _adapt_features(X, spec, feature_kw):
+    """Worker of ``transform``: adapt to each row of ``X`` (a chunk of
+    signals), keep only the feature vectors. BLAS is pinned to one thread so
+    that results do not depend on how the signals are split over jobs."""
+    feats, late = [], 0
+    with threadpool_limits(limits=1, user_api="blas"):
+        for x in X:
+            result = _adapt(x, spec)
+            feats.append(extract_features(result.spectrogram, **feature_kw))
+            late += not result.converged
+    return feats, late
+
+
+# --------------------------------------------------------------------------- #
+# the estimator
+# --------------------------------------------------------------------------- #
+class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
+    """A spectrogram whose window (and hop) adapts to each signal.
+
+    The paper's recipe in two steps (Sec. VI-A/VI-B): ``fit`` finds one
+    constant window length for the training signals (the convex first step,
+    with ``n_restarts`` restarts in parallel); :meth:`adapt` then optimizes,
+    for one signal, a window length varying in time, in frequency or in both
+    (and, with ``hop_mode="time"``, the frame positions), starting from that
+    constant optimum, by gradient descent with the DSTFT's analytical
+    gradients. ``transform`` adapts every signal separately, in parallel with
+    joblib, and returns spectrogram features like ``DSTFTTransformer``.
+
+    The loss of one signal is ``criterion + reg * R + coverage * C``: ``R``
+    the smoothed total variation of the window lengths over the
+    time-frequency grid divided by the fitted constant length (unit-free,
+    math.md §5), ``C`` the coverage penalty of learned frame positions.
+
+    Parameters
+    ----------
+    n_fft : int, default=512
+        DFT size ``K`` (even, >= 4), in samples; ``F = n_fft // 2 + 1``
+        frequency bins, bin ``k`` at ``k fs / n_fft`` Hz.
+    win_length : float, optional
+        First initial window length (samples) of the constant fit. Default
+        ``n_fft / 2``.
+    hop_length : float, optional
+        Hop in samples: the fixed hop, or the initial one with
+        ``hop_mode="time"``; fixes ``T = 1 + floor(N / hop_length)`` frames.
+        Default ``n_fft // 4``. Unused with ``hop_mode="overlap"``.
+    window : str, default="hann"
+        Base window (``"hann"``, ``"blackman"``, ``"gaussian"`` or registered).
+    window_mode : {"time-frequency", "time", "frequency"}, default="time-frequency"
+        Shape of the adapted window length: ``(F, T)``, ``(1, T)`` or
+        ``(F, 1)`` (math.md §2). Time-varying lengths use the FFT backend
+        (``O(T K log K)``), the others a chunked DFT (``O(F K T)``, bounded
+        memory).
+    hop_mode : {"fixed", "time", "overlap"}, default="fixed"
+        ``"fixed"``: frames every ``hop_length`` samples; ``"time"``: one
+        learned hop per gap (the positions adapt too; the coverage penalty
+        keeps every sample analysed); ``"overlap"``: the hop follows the
+        window at the fixed overlap ``min_overlap`` (math.md §2, needs
+        ``window_mode="time"``; ``T`` is set by the shortest allowed window
+        and frames past the end are masked out of the loss).
+    criterion : {"entropy", "renyi", "kurtosis"} or callable, default="entropy"
+        Shannon entropy (paper Eq. 26), Rényi entropy of order ``alpha``,
+        minus the mean frame kurtosis (Eq. 29-30), or ``loss(S) -> float``
+        in ``autograd.numpy`` (``S`` complex ``(1, F, T)``). Lower is better.
+    power : float, default=1
+        Exponent ``q`` of ``A = |S|**q`` in the criteria.
+    scope : {"frame", "global"}, default="frame"
+        Entropy of each frame (normalized to unit mass) averaged over frames,
+        or one distribution over the whole plane (the paper's). See Notes.
+    alpha : float, default=3
+        Order of the Rényi entropy.
+    normalization : {"l2", "l1", None}, default="l2"
+        Window scaling ``lam**-1/2``, ``lam**-1`` or 1 (math.md §1). See Notes.
+    reg : float, default=1.0
+        Weight of the smoothness term (unit-free: the total variation is
+        divided by the fitted constant length ``win_length_``). ``reg=0``
+        gives a noisy window map; ``reg -> inf`` the constant optimum.
+    coverage : float, default=1.0
+        Weight of the coverage penalty (paper Eq. 31-32), used with
+        ``hop_mode="time"``.
+    min_overlap : float in [0, 1), default=0.5
+        Required overlap of consecutive windows (coverage penalty), or the
+        fixed overlap of ``hop_mode="overlap"``.
+    win_length_bounds : (float, float), optional
+        Bounds of every window length in samples; default
+        ``(min(8, (n_fft - 2) / 2), n_fft - 2)``.
+    hop_length_bounds : (float, float), optional
+        Bounds of every learned hop (``hop_mode="time"``) in samples; default
+        ``(1, n_fft)`` (math.md §6). A lower bound above 1 keeps the
+        criterion from stacking several frames on one event (see Notes).
+    optimizer : {"auto", "lbfgs", "adam"}, default="auto"
+        Optimizer of the per-signal adaptation (``"auto"``: Adam with
+        projection, which makes faster progress than L-BFGS-B on the
+        thousands of lengths of the time-frequency mode, math.md §6). The
+        constant fit always uses L-BFGS-B.
+    learning_rate : float, default=0.02
+        Adam step, as a fraction of each parameter's allowed range.
+    max_iter : int, default=100
+        Iterations per optimization (the constant fit, and each adaptation).
+    tol : float, default=1e-6
+        Relative loss change under which an optimization stops.
+    n_restarts : int, default=1
+        Initial window lengths of the constant fit: ``win_length`` first,
+        the others drawn log-uniformly over the bounds from ``random_state``.
+    n_jobs : int, optional
+        Parallel jobs (joblib) over restarts in ``fit`` and over signals in
+        ``transform``. Results do not depend on it (BLAS is pinned to one
+        thread per signal).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the restart draws.
+    verbose : int, default=0
+        Progress messages (1: per step; joblib's verbosity above).
+    feature_kind : {"log", "magnitude", "power", "db"}, default="log"
+    layout : {"pooled", "flat", "stats"}, default="pooled"
+    n_bands, n_segments : int, default=32, 16
+    stats : tuple of {"mean", "std", "min", "max"}, default=("mean", "std", "max")
+        Features of ``transform``, as in ``DSTFTTransformer`` (same column
+        names, :meth:`get_feature_names_out`).
+
+    Attributes
+    ----------
+    win_length_ : float
+        The constant window length fitted on the training signals (samples):
+        the starting point of every adaptation and the smoothness scale.
+    hop_length_ : float
+        The (initial) hop in samples.
+    positions_ : ndarray of shape (T,)
+        Frame centres of the training length's grid (for ``hop_mode="overlap"``
+        those of the constant window ``win_length_``).
+    loss_ : float
+        Criterion of the constant fit (mean over the training signals).
+    loss_curve_ : ndarray
+        Losses of the winning constant-fit run.
+    n_iter_ : int
+        Iterations of the winning constant-fit run.
+    restarts_ : pandas.DataFrame
+        One row per restart of the constant fit.
+    n_features_in_ : int
+        Samples per training signal.
+    n_bands_, n_segments_, n_frames_ : int
+        Feature grid fixed at fit.
+
+    See Also
+    --------
+    skdstft.DSTFTTransformer : one set of parameters for a whole dataset.
+    skdstft.plotting : displays of an :class:`AdaptationResult`.
+
+    Notes
+    -----
+    **Why the defaults are ``normalization="l2"`` and ``scope="frame"``.**
+    When the window varies, the criterion must compare spectrogram bins made
+    with windows of different lengths, and the window's scaling ``c(lam)``
+    biases that comparison (math.md §1 caveat). With the paper's ``"l1"``
+    (``c = 1/lam``) broadband energy in a bin falls like ``lam**-1/2``, so a
+    *global* entropy is lowered simply by moving energy around through the
+    scaling: a time-varying window drives a few frames to the lower bound
+    (their energy then dominates), and a time-frequency one pushes every
+    noise bin to the upper bound (its energy shrinks). These optima are
+    artefacts of the scaling, not better pictures. ``"l2"`` keeps the
+    energy of noise independent of ``lam``, and the per-frame entropy
+    normalizes every frame to unit mass, so no frame can win by its energy.
+    On the paper's 3-component signal (``examples/tf_varying_window.py``,
+    ``tests/test_adaptive.py``) ``l1``/global leaves a large share of the
+    time-frequency lengths at a bound, ``l2``/frame with the default ``reg``
+    less than 5 %. For a constant window neither choice matters to the
+    entropy (it is scale invariant), but ``scope`` does, and the fit uses the
+    same settings as the adaptation so that both criteria are comparable.
+
+    The adaptation of one signal of ``N`` samples costs ``max_iter`` loss and
+    gradient evaluations of ``O(F K T)`` (time-frequency, frequency) or
+    ``O(T K log K)`` (time) operations; memory stays ``O(F T)`` plus a
+    bounded chunk of the DFT kernel, whatever ``N``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdstft import AdaptiveSpectrogram
+    >>> t = np.arange(512)
+    >>> X = np.sin(2 * np.pi * (0.05 + 0.1 * t / 512) * t)[None]
+    >>> est = AdaptiveSpectrogram(n_fft=64, max_iter=20, n_bands=4, n_segments=4)
+    >>> est.fit(X).win_length_ > 8
+    True
+    >>> result = est.adapt(X[0])
+    >>> result.spectrogram.shape, result.win_lengths.shape
+    ((33, 33), (33, 33))
+    >>> bool(result.criterion <= result.initial_criterion)
+    True
+    >>> est.transform(X).shape
+    (1, 16)
+    """
+
+    def __init__(self, n_fft=512, win_length=None, hop_length=None, window="hann",
+                 window_mode="time-frequency", hop_mode="fixed", criterion="entropy",
+                 power=1, scope="frame", alpha=3, normalization="l2", reg=1.0, coverage=1.0,
+                 min_overlap=0.5, win_length_bounds=None, hop_length_bounds=None,
+                 optimizer="auto",
+                 learning_rate=0.02, max_iter=100, tol=1e-6, n_restarts=1, n_jobs=None,
+                 random_state=None, verbose=0, feature_kind="log", layout="pooled",
+                 n_bands=32, n_segments=16, stats=("mean", "std", "max")):
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.hop_length = hop_length
+        self.window = window
+        self.window_mode = window_mode
+        self.hop_mode = hop_mode
+        self.criterion = criterion
+        self.power = power
+        self.scope = scope
+        self.alpha = alpha
+        self.normalization = normalization
+        self.reg = reg
+        self.coverage = coverage
+        self.min_overlap = min_overlap
+        self.win_length_bounds = win_length_bounds
+        self.hop_length_bounds = hop_length_bounds
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_restarts = n_restarts
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.feature_kind = feature_kind
+        self.layout = layout
+        self.n_bands = n_bands
+        self.n_segments = n_segments
+        self.stats = stats
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    # -- parameters ---------------------------------------------------------
+    def _check_params(self):
+        """Validate every parameter; return the settings (win_length = initial)."""
+        n_fft, bounds = self._check_common()
+        window_mode = check_choice(self.window_mode, "window_mode", WINDOW_MODES)
+        hop_mode = check_choice(self.hop_mode, "hop_mode", HOP_MODES)
+        if hop_mode == "overlap" and window_mode != "time":
+            raise ValueError(
+                "hop_mode='overlap' makes the hop follow one window length per frame "
+                f"and needs window_mode='time', got window_mode={window_mode!r}")
+        criterion = self._check_criterion()
+        power = check_real(self.power, "power", low=0.0, low_open=True)
+        scope = check_choice(self.scope, "scope", SCOPES)
+        alpha = check_real(self.alpha, "alpha", low=0.0, low_open=True)
+        if criterion == "renyi" and alpha == 1.0:
+            raise ValueError("alpha must differ from 1 for criterion='renyi' "
+                             "(use criterion='entropy')")
+        reg = check_real(self.reg, "reg", low=0.0)
+        coverage = check_real(self.coverage, "coverage", low=0.0)
+        min_overlap = check_real(self.min_overlap, "min_overlap", low=0.0, high=1.0,
+                                 high_open=True)
+        if self.win_length is None:
+            win0 = float(np.clip(n_fft / 2, *bounds))
+        else:
+            win0 = check_real(self.win_length, "win_length", low=bounds[0], high=bounds[1])
+        if self.hop_length is None:
+            hop0 = float(n_fft // 4)
+        else:
+            hop0 = check_real(self.hop_length, "hop_length", low=0.0, low_open=True)
+        hop_bounds = self._hop_bounds(n_fft)
+        optimizer = check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        learning_rate = check_real(self.learning_rate, "learning_rate", low=0.0,
+                                   low_open=True)
+        max_iter = check_int(self.max_iter, "max_iter", min_value=1)
+        tol = check_real(self.tol, "tol", low=0.0)
+        n_restarts = check_int(self.n_restarts, "n_restarts", min_value=1)
+        if self.n_jobs is not None:
+            check_int(self.n_jobs, "n_jobs")
+        verbose = check_int(self.verbose, "verbose", min_value=0)
+        self._check_features()
+        return dict(n_fft=n_fft, window=self.window, normalization=self.normalization,
+                    window_mode=window_mode, hop_mode=hop_mode, criterion=criterion,
+                    power=power, scope=scope, alpha=alpha, reg=reg, coverage=coverage,
+                    min_overlap=min_overlap, bounds=bounds, hop_bounds=hop_bounds,
+                    optimizer=optimizer,
+                    learning_rate=learning_rate, max_iter=max_iter, tol=tol,
+                    win_length=win0, hop_length=hop0), n_restarts, verbose
+
+    def _hop_bounds(self, n_fft):
+        bounds = self.hop_length_bounds
+        if bounds is None:
+            return (1.0, float(n_fft))
+        if np.ndim(bounds) != 1 or len(bounds) != 2:
+            raise ValueError(f"hop_length_bounds must be a pair (lo, hi), got {bounds!r}")
+        lo = check_real(bounds[0], "hop_length_bounds[0]", low=0.0, low_open=True)
+        hi = check_real(bounds[1], "hop_length_bounds[1]", low=lo, low_open=True)
+        return lo, hi
+
+    def _log(self, verbose, message):
+        if verbose:
+            print(f"[{type(self).__name__}] {message}", flush=True)
+
+    # -- fit ------------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Fit the shared starting point: the optimal constant window of ``X``.
+
+        Minimizes the criterion (mean over the signals, same normalization,
+        power and scope as the adaptation) with respect to one window length
+        on the frame grid of ``hop_length`` (paper Sec. VI-A, first step).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_signals, n_samples)
+            Equal-length real signals (a DataFrame works too).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AdaptiveSpectrogram
+        """
+        check_signal_matrix(X, "X")
+        X = np.asarray(self._check_X(X, reset=True), dtype=np.float64)
+        settings, n_restarts, verbose = self._check_params()
+        spec = _Spec(**settings)
+        start = time.perf_counter()
+        objective = _objective(spec, X, "constant")
+        rng = check_random_state(self.random_state)
+        inits = restart_inits(spec.win_length, spec.bounds, n_restarts, rng)
+        thetas = [objective.pack(w)[0] for w in inits]
+        bounds = objective.pack(spec.win_length)[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            best, results = run_restarts(objective, thetas, bounds, n_jobs=self.n_jobs,
+                                         method="lbfgs", max_iter=spec.max_iter,
+                                         tol=spec.tol)
+        rows = [dict(init=float(w0), win_length=float(r.x[0]), loss=float(r.loss),
+                     n_iter=int(r.n_iter), converged=bool(r.converged),
+                     seconds=float(r.seconds), message=r.message, best=i == best)
+                for i, (w0, r) in enumerate(zip(inits, results))]
+        winner = results[best]
+        if not winner.converged:
+            warnings.warn(
+                f"{type(self).__name__}: the constant fit stopped at max_iter="
+                f"{spec.max_iter} before the loss settled (tol={spec.tol:g})",
+                ConvergenceWarning, stacklevel=2)
+        self.win_length_ = float(winner.x[0])
+        self.hop_length_ = spec.hop_length
+        lam, _, positions = objective.unpack(np.asarray(winner.x, dtype=float))
+        self.positions_ = np.asarray(positions, dtype=float)
+        self.loss_ = float(winner.loss)
+        self.loss_curve_ = np.asarray(winner.loss_curve, dtype=float)
+        self.n_iter_ = max(1, int(winner.n_iter))
+        self.restarts_ = pd.DataFrame(rows, columns=_RESTART_COLUMNS)
+        self._set_feature_grid(spec.n_fft // 2 + 1, objective.n_frames)
+        self._log(verbose, f"constant fit on {X.shape[0]} signal(s): win_length_ = "
+                           f"{self.win_length_:.2f} samples, loss {self.loss_:.6g}, "
+                           f"{time.perf_counter() - start:.2f} s")
+        return self
+
+    def _spec(self):
+        settings, _, _ = self._check_params()
+        settings["win_length"] = self.win_length_
+        settings["hop_length"] = self.hop_length_
+        return _Spec(**settings)
+
+    # -- adapt / transform ------------------------------------------------------
+    def adapt(self, x):
+        """Adapt the window (and frames) to one signal.
+
+        Starts from the fitted constant window ``win_length_`` on the frame
+        grid of ``hop_length_`` and minimizes ``criterion + reg * R
+        (+ coverage * C)`` over the window lengths of the mode (and the hops
+        with ``hop_mode="time"``).
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples,)
+            One real signal, of any length ``>= 1``.
+
+        Returns
+        -------
+        result : AdaptationResult
+            ``spectrogram`` (complex ``(F, T)``), ``win_lengths`` (``(F, T)``,
+            samples), ``positions`` (``(T,)``, samples), ``loss_curve``,
+            ``loss``, ``criterion`` (without penalties), ``n_iter``, ...
+        """
+        check_is_fitted(self, "win_length_")
+        x = np.asarray(x)
+        if x.ndim != 1:
+            raise ValueError(f"adapt takes one signal of shape (n_samples,), got shape "
+                             f"{x.shape}; use transform for a batch")
+        x = np.asarray(_check_row(x), dtype=np.float64)
+        spec = self._spec()
+        result = _adapt(x, spec)
+        if not result.converged:
+            warnings.warn(
+                f"{type(self).__name__}.adapt stopped at max_iter={spec.max_iter} before "
+                f"the loss settled (tol={spec.tol:g})", ConvergenceWarning, stacklevel=2)
+        self._log(self.verbose, f"adapted in {result.n_iter} iterations, "
+                                f"{result.seconds:.2f} s: criterion "
+                                f"{result.initial_criterion:.6g} -> {result.criterion:.6g}")
+        return result
+
+    def transform(self, X):
+        """Adapt to every signal separately and return spectrogram features.
+
+        Signals run in parallel with joblib (``n_jobs``); each worker keeps
+        only its feature vector, so memory does not grow with the number of
+        signals beyond the output.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_signals, n_samples)
+            Same length as at fit.
+
+        Returns
+        -------
+        features : ndarray of shape (n_signals, n_features)
+            Columns named by :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self, "win_length_")
+        check_signal_matrix(X, "X")
+        X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
+        spec = self._spec()
+        feature_kw = dict(kind=self.feature_kind, layout=self.layout, n_bands=self.n_bands_,
+                          n_segments=self.n_segments_, stats=self.stats)
+        n_chunks = min(len(X), 4 * effective_n_jobs(self.n_jobs))
+        chunks = [X[idx] for idx in np.array_split(np.arange(len(X)), n_chunks)]
+        out = Parallel(n_jobs=self.n_jobs, verbose=max(0, self.verbose - 1))(
+            delayed(_adapt_features)(chunk, spec, feature_kw) for chunk in chunks)
+        n_late = sum(late for _, late in out)
+        if n_late:
+            warnings.warn(
+                f"{type(self).__name__}.transform: {n_late} of {len(X)} adaptations "
+                f"stopped at max_iter={spec.max_iter} before the loss settled",
+                ConvergenceWarning, stacklevel=2)
+        feats = [f for chunk_feats, _ in out for f in chunk_feats]
+        return np.stack(feats).reshape(len(X), -1)
+
+
+def _check_row(x):
+    from .._validation import check_signal
+
+    return check_signal(x, "x", ndims=(1,))
