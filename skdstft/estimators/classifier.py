@@ -1,0 +1,556 @@
+"""DSTFTClassifier: a learned STFT window trained jointly with a classifier head
+(paper Sec. VII-B, Eq. 35-36), and :func:`learn_task_window` for supervised
+window learning in :class:`~skdstft.DSTFTTransformer`.
+
+The model is ``x -> DSTFT(x; lam) -> log(band x segment pooled |S|**2) ->
+standardize -> head -> softmax``; the window length ``lam`` and the head's
+weights are trained together by Adam on mini-batches of the cross-entropy.
+``lam`` is optimized in log-space with its own learning rate
+(``win_learning_rate``), so that one step changes it by a roughly constant
+*fraction*: from 10 samples to a few hundred takes a few dozen steps.
+"""
+
+import time
+
+import autograd.numpy as anp
+import numpy as np
+from autograd import value_and_grad
+from sklearn.base import ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_choice, check_int, check_real, check_signal_matrix
+from ..autodiff import dstft
+from ..features import extract_features, feature_names
+from ..positions import frame_positions
+from ._base import DSTFTBase
+from ._heads import (STD_EPS, cross_entropy, head_logits, head_shapes, init_head, l2_penalty,
+                     log_softmax)
+
+__all__ = ["DSTFTClassifier", "learn_task_window"]
+
+WINDOW_MODES = ("fixed", "constant", "time")
+POWER_EPS = 1e-10
+
+
+def _log_pooled_power(S, n_bands, n_segments):
+    """``log(pooled |S|**2 + eps)``: (B, F, T) complex -> (B, n_bands * n_segments).
+
+    Pooling the power before the log (rather than the log before pooling)
+    keeps zero-padded and silent stretches from dominating a band's mean."""
+    P = extract_features(S, kind="power", layout="pooled", n_bands=n_bands,
+                         n_segments=n_segments)
+    return anp.log(P + POWER_EPS)
+
+
+class _Model:
+    """Everything needed to compute features and the loss; module-level and
+    free of autograd primitives, so it pickles."""
+
+    def __init__(self, n_fft, positions, window, normalization, n_bands, n_segments, shapes,
+                 task):
+        self.n_fft, self.positions = n_fft, positions
+        self.window, self.normalization = window, normalization
+        self.n_bands, self.n_segments, self.shapes, self.task = n_bands, n_segments, shapes, task
+
+    def features(self, X, lam):
+        S = dstft(X, lam, self.positions, n_fft=self.n_fft, window=self.window,
+                  normalization=self.normalization)
+        return _log_pooled_power(S, self.n_bands, self.n_segments)
+
+    def outputs(self, Z, head):
+        return head_logits(head, Z, self.shapes)
+
+    def data_loss(self, out, target):
+        if self.task == "classification":
+            return cross_entropy(out, target)
+        return anp.mean((out - target) ** 2)
+
+
+def _lam_from_log(u, lo, hi):
+    return anp.clip(anp.exp(u), lo, hi)
+
+
+def _features_in_batches(model, X, lam, batch=256):
+    return np.concatenate([np.asarray(model.features(X[i:i + batch], lam))
+                           for i in range(0, len(X), batch)], axis=0)
+
+
+def _train(model, X, T, *, lam0, bounds, learn_window, time_mode, alpha, batch_size,
+           learning_rate, win_learning_rate, max_iter, early_stopping, validation_fraction,
+           n_iter_no_change, tol, rng, verbose, stratify, name):
+    """Joint Adam training. Returns a dict of the fitted state."""
+    lo, hi = bounds
+    n = len(X)
+    idx_val = np.array([], dtype=int)
+    idx_tr = np.arange(n)
+    if early_stopping:
+        n_val = int(np.ceil(validation_fraction * n))
+        if n_val >= 1 and n - n_val >= 2:
+            strat = stratify
+            if strat is not None and np.min(np.unique(strat, return_counts=True)[1]) < 2:
+                strat = None
+            try:
+                idx_tr, idx_val = train_test_split(np.arange(n), test_size=n_val,
+                                                   random_state=rng.randint(2**31 - 1),
+                                                   stratify=strat)
+            except ValueError:
+                idx_tr, idx_val = train_test_split(np.arange(n), test_size=n_val,
+                                                   random_state=rng.randint(2**31 - 1))
+    n_frames = len(model.positions)
+    u = np.full((1, n_frames) if time_mode else (), np.log(lam0), dtype=float)
+    log_lo, log_hi = np.log(lo), np.log(hi)
+    head = init_head(model.shapes, rng)
+    n_tr = len(idx_tr)
+    reg = 0.5 * alpha / max(n_tr, 1)
+
+    def loss_fn(head, u, Xb, Tb):
+        Z = model.features(Xb, _lam_from_log(u, lo, hi))
+        mean = anp.mean(Z, axis=0)
+        var = anp.var(Z, axis=0)
+        out = model.outputs((Z - mean) / anp.sqrt(var + STD_EPS), head)
+        return model.data_loss(out, Tb) + reg * l2_penalty(head, model.shapes), (mean, var)
+
+    vg = value_and_grad(lambda h, uu, Xb, Tb: loss_fn(h, uu, Xb, Tb)[0], argnum=(0, 1))
+
+    # fixed window: the features never change, compute them once
+    fixed_Z = None
+    if not learn_window:
+        fixed_Z = _features_in_batches(model, X, _lam_from_log(u, lo, hi))
+
+    def head_loss(h, Zb, Tb):
+        mean, var = anp.mean(Zb, axis=0), anp.var(Zb, axis=0)
+        out = model.outputs((Zb - mean) / anp.sqrt(var + STD_EPS), h)
+        return model.data_loss(out, Tb) + reg * l2_penalty(h, model.shapes)
+
+    vg_head = value_and_grad(head_loss)
+
+    adam = {"m_h": np.zeros_like(head), "v_h": np.zeros_like(head),
+            "m_u": np.zeros_like(u), "v_u": np.zeros_like(u), "t": 0}
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    running_mean = running_var = None
+    best = {"score": np.inf, "head": head.copy(), "u": np.array(u), "epoch": 0}
+    loss_curve, val_curve, lam_curve = [], [], []
+    calm = 0
+    bs = int(min(batch_size, n_tr))
+    for epoch in range(1, max_iter + 1):
+        t0 = time.perf_counter()
+        perm = rng.permutation(idx_tr)
+        total, count = 0.0, 0
+        for start in range(0, n_tr, bs):
+            batch = perm[start:start + bs]
+            if len(batch) < 2 and n_tr >= 2:  # batch statistics need 2 samples
+                batch = perm[-2:]
+            if learn_window:
+                value, (g_h, g_u) = vg(head, u, X[batch], T[batch])
+                Zb = None
+            else:
+                Zb = fixed_Z[batch]
+                value, g_h = vg_head(head, Zb, T[batch])
+                g_u = np.zeros_like(u)
+            value = float(value)
+            if not np.isfinite(value) or not np.all(np.isfinite(g_h)) or not np.all(
+                    np.isfinite(g_u)):
+                continue
+            adam["t"] += 1
+            k = adam["t"]
+            for key, p, g, lr in (("h", None, g_h, learning_rate), ("u", None, g_u,
+                                                                    win_learning_rate)):
+                m = adam["m_" + key] = b1 * adam["m_" + key] + (1 - b1) * g
+                v = adam["v_" + key] = b2 * adam["v_" + key] + (1 - b2) * g * g
+                step = lr * (m / (1 - b1**k)) / (np.sqrt(v / (1 - b2**k)) + eps)
+                if key == "h":
+                    head = head - step
+                else:
+                    u = np.clip(u - step, log_lo, log_hi)
+            # running statistics for validation (batch norm's inference mode)
+            if Zb is None:
+                Zb = np.asarray(model.features(X[batch], _lam_from_log(u, lo, hi)))
+            mb, vb = Zb.mean(axis=0), Zb.var(axis=0)
+            if running_mean is None:
+                running_mean, running_var = mb, vb
+            else:
+                running_mean = 0.9 * running_mean + 0.1 * mb
+                running_var = 0.9 * running_var + 0.1 * vb
+            total += value * len(batch)
+            count += len(batch)
+        epoch_loss = total / max(count, 1)
+        loss_curve.append(epoch_loss)
+        lam_now = _lam_from_log(u, lo, hi)
+        lam_curve.append(float(np.mean(lam_now)))
+        if len(idx_val):
+            Zv = fixed_Z[idx_val] if fixed_Z is not None else _features_in_batches(
+                model, X[idx_val], lam_now)
+            out = model.outputs((Zv - running_mean) / np.sqrt(running_var + STD_EPS), head)
+            score = float(model.data_loss(out, T[idx_val]))
+            val_curve.append(score)
+        else:
+            score = epoch_loss
+        if verbose:
+            extra = f", validation loss {score:.4f}" if len(idx_val) else ""
+            print(f"[{name}] epoch {epoch:3d}: loss {epoch_loss:.4f}{extra}, "
+                  f"window {lam_curve[-1]:.1f} samples ({time.perf_counter() - t0:.1f} s)")
+        if score < best["score"] - tol * max(abs(best["score"]), 1e-12) or epoch == 1:
+            best = {"score": score, "head": head.copy(), "u": np.array(u), "epoch": epoch}
+            calm = 0
+        else:
+            calm += 1
+            if early_stopping and calm >= n_iter_no_change:
+                break
+    lam = np.asarray(_lam_from_log(best["u"], lo, hi), dtype=float)
+    # final standardization: the training signals' statistics at the kept window
+    Z = fixed_Z[idx_tr] if fixed_Z is not None else _features_in_batches(model, X[idx_tr], lam)
+    mean, scale = Z.mean(axis=0), np.sqrt(Z.var(axis=0) + STD_EPS)
+    return {"head": best["head"], "lam": lam, "mean": mean, "scale": scale,
+            "loss_curve": loss_curve, "validation_scores": val_curve, "win_curve": lam_curve,
+            "n_iter": len(loss_curve), "best_epoch": best["epoch"]}
+
+
+class DSTFTClassifier(ClassifierMixin, DSTFTBase):
+    """Classifier on DSTFT features with a window length learned end to end.
+
+    The signals go through a DSTFT with a learnable window length, then
+    ``log`` of the power spectrogram pooled into ``n_bands`` frequency bands
+    x ``n_segments`` time segments, a standardization, and a differentiable
+    head: softmax regression (``hidden_layer_sizes=()``) or a small ReLU MLP.
+    The window and the head are trained jointly by Adam on the cross-entropy
+    (paper Eq. 35-36) over mini-batches, with L2 regularization ``alpha``
+    and early stopping on a validation fraction.
+
+    Parameters
+    ----------
+    n_fft : int, default=256
+        DFT size (even); at most ``n_fft - 2`` samples of window.
+    hop_length : float, optional
+        Hop between frames (samples); default ``n_fft // 4``.
+    win_length : float, optional
+        Window length (samples): the initial value when learned, the value
+        used with ``window_mode="fixed"``. Default ``n_fft / 2``.
+    window_mode : {"constant", "time", "fixed"}, default="constant"
+        ``"constant"``: one learned length; ``"time"``: one learned length
+        per frame (signals of the fit length only); ``"fixed"``: no window
+        learning (a classical STFT front end, the baseline).
+    window : str, default="hann"
+    normalization : {"l1", "l2", None}, default="l1"
+    n_bands, n_segments : int, default=32, 16
+        Pooling grid of the features (clipped to the bins and frames).
+    hidden_layer_sizes : tuple of int, default=()
+        Hidden ReLU layers of the head; ``()`` is softmax regression.
+    alpha : float, default=1.0
+        L2 penalty ``alpha / (2 n) * sum W**2`` on the head's weights (the
+        scaling of :class:`~sklearn.neural_network.MLPClassifier`; ``alpha=1``
+        matches ``LogisticRegression(C=1)``).
+    batch_size : int, default=64
+    learning_rate : float, default=0.01
+        Adam step of the head's parameters.
+    win_learning_rate : float, default=0.05
+        Adam step of ``log(win_length)``: about 5 % of the length per step.
+    max_iter : int, default=20
+        Epochs.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training signals
+        (stratified), keep the epoch with the lowest validation loss and stop
+        after ``n_iter_no_change`` epochs without improvement.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    tol : float, default=1e-4
+        Relative improvement of the validation loss that counts.
+    random_state : int, RandomState instance or None
+        Head initialization, validation split and mini-batch order.
+    verbose : int, default=0
+    win_length_bounds : (lo, hi), optional
+        Default ``(8, n_fft - 2)`` (``min(8, (n_fft - 2) / 2)`` for tiny FFTs).
+
+    Attributes
+    ----------
+    classes_ : ndarray (n_classes,)
+    win_length_ : float or ndarray (T,)
+        Learned (or fixed) window length, samples.
+    hop_length_ : float
+    positions_ : ndarray (T,)
+    coefs_ : ndarray
+        The head's parameters, packed.
+    mean_, scale_ : ndarray (n_features,)
+        Standardization of the features, computed on the training signals at
+        the final window (batch statistics during training, as batch norm).
+    loss_curve_ : list of float
+        Mean training loss per epoch.
+    validation_scores_ : list of float
+        Validation cross-entropy per epoch (empty without early stopping).
+    win_length_curve_ : list of float
+        Window length (mean over frames in ``"time"`` mode) after each epoch.
+    n_iter_ : int
+        Epochs run; ``best_epoch_`` the one kept.
+    n_features_in_ : int
+
+    Notes
+    -----
+    Standardization: during training each mini-batch is standardized with
+    its own mean and variance, inside the differentiated graph, so the
+    gradient with respect to the window accounts for the change in feature
+    scale (batch norm without affine parameters: the head's weights absorb
+    them). Predictions use fixed statistics: those of the training signals
+    at the final window. Validation uses running averages of the batch
+    statistics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdstft import DSTFTClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.arange(512)
+    >>> f = np.repeat([0.1, 0.3], 20)
+    >>> X = np.cos(2 * np.pi * f[:, None] * t) + 0.5 * rng.standard_normal((40, 512))
+    >>> y = (f > 0.2).astype(int)
+    >>> clf = DSTFTClassifier(n_fft=64, max_iter=10, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape, clf.score(X, y)
+    ((40, 2), 1.0)
+    """
+
+    def __init__(self, n_fft=256, hop_length=None, win_length=None, window_mode="constant",
+                 window="hann", normalization="l1", n_bands=32, n_segments=16,
+                 hidden_layer_sizes=(), alpha=1.0, batch_size=64, learning_rate=0.01,
+                 win_learning_rate=0.05, max_iter=20, early_stopping=True,
+                 validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, random_state=None,
+                 verbose=0, win_length_bounds=None):
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.win_length = win_length
+        self.window_mode = window_mode
+        self.window = window
+        self.normalization = normalization
+        self.n_bands = n_bands
+        self.n_segments = n_segments
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.win_learning_rate = win_learning_rate
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+        self.win_length_bounds = win_length_bounds
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = True  # spectral features of any signal, not blobs
+        return tags
+
+    # -- validation -------------------------------------------------------
+    def _check_params(self):
+        n_fft, bounds = self._check_common()
+        check_choice(self.window_mode, "window_mode", WINDOW_MODES)
+        check_int(self.n_bands, "n_bands", min_value=1)
+        check_int(self.n_segments, "n_segments", min_value=1)
+        hidden = self.hidden_layer_sizes
+        if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
+            hidden = (hidden,)
+        if isinstance(hidden, str) or not all(
+                isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
+                for h in hidden):
+            raise ValueError(
+                f"hidden_layer_sizes must be a tuple of positive ints, got {self.hidden_layer_sizes!r}")
+        check_real(self.alpha, "alpha", low=0.0)
+        check_int(self.batch_size, "batch_size", min_value=1)
+        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
+        check_real(self.win_learning_rate, "win_learning_rate", low=0.0)
+        check_int(self.max_iter, "max_iter", min_value=1)
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
+            raise TypeError(f"early_stopping must be a bool, got {self.early_stopping!r}")
+        check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0,
+                   low_open=True, high_open=True)
+        check_int(self.n_iter_no_change, "n_iter_no_change", min_value=1)
+        check_real(self.tol, "tol", low=0.0)
+        check_int(self.verbose, "verbose", min_value=0)
+        hop = float(n_fft // 4) if self.hop_length is None else check_real(
+            self.hop_length, "hop_length", low=0.0, low_open=True)
+        lo, hi = bounds
+        if self.win_length is None:
+            lam0 = float(np.clip(n_fft / 2, lo, hi))
+        else:
+            lam0 = check_real(self.win_length, "win_length", low=0.0, low_open=True,
+                              high=n_fft - 2)  # must fit the frame in every mode
+            if self.window_mode == "fixed":
+                if lam0 > n_fft - 2:
+                    raise ValueError(f"win_length must be <= n_fft - 2 = {n_fft - 2}, got {lam0}")
+            else:
+                lam0 = float(np.clip(lam0, lo, hi))
+        return n_fft, bounds, tuple(int(h) for h in hidden), hop, lam0
+
+    def _setup(self, n_samples, n_outputs, task):
+        n_fft, bounds, hidden, hop, lam0 = self._check_params()
+        positions = frame_positions(n_samples, hop)
+        n_freqs = n_fft // 2 + 1
+        self.n_bands_ = min(int(self.n_bands), n_freqs)
+        self.n_segments_ = min(int(self.n_segments), len(positions))
+        self.hop_length_ = hop
+        self.positions_ = np.asarray(positions, dtype=float)
+        self.n_frames_ = len(positions)
+        n_feat = self.n_bands_ * self.n_segments_
+        shapes = head_shapes(n_feat, hidden, n_outputs)
+        model = _Model(n_fft, self.positions_, self.window, self.normalization, self.n_bands_,
+                       self.n_segments_, shapes, task)
+        if self.window_mode == "fixed":
+            bounds = (min(bounds[0], lam0), max(bounds[1], lam0))
+        return model, bounds, lam0
+
+    def _fit_model(self, X, T, task, stratify):
+        model, bounds, lam0 = self._setup(X.shape[1], T.shape[1], task)
+        state = _train(model, X, T, lam0=lam0, bounds=bounds,
+                       learn_window=self.window_mode != "fixed",
+                       time_mode=self.window_mode == "time", alpha=float(self.alpha),
+                       batch_size=int(self.batch_size), learning_rate=float(self.learning_rate),
+                       win_learning_rate=float(self.win_learning_rate),
+                       max_iter=int(self.max_iter), early_stopping=bool(self.early_stopping),
+                       validation_fraction=float(self.validation_fraction),
+                       n_iter_no_change=int(self.n_iter_no_change), tol=float(self.tol),
+                       rng=check_random_state(self.random_state), verbose=int(self.verbose),
+                       stratify=stratify, name=type(self).__name__)
+        lam = state["lam"] if self.window_mode != "fixed" else np.asarray(lam0)
+        self.win_length_ = float(lam) if lam.ndim == 0 else lam.reshape(-1)
+        self.coefs_ = state["head"]
+        self.mean_, self.scale_ = state["mean"], state["scale"]
+        self.loss_curve_ = state["loss_curve"]
+        self.validation_scores_ = state["validation_scores"]
+        self.win_length_curve_ = state["win_curve"]
+        self.n_iter_ = state["n_iter"]
+        self.best_epoch_ = state["best_epoch"]
+        self._model = model
+        return self
+
+    def fit(self, X, y):
+        """Train the window and the head jointly.
+
+        Parameters
+        ----------
+        X : array-like (n_signals, n_samples)
+        y : array-like (n_signals,)
+            Class labels.
+
+        Returns
+        -------
+        self
+        """
+        check_signal_matrix(X, "X")
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=True)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y must hold at least 2 classes to train a classifier; got 1 class: "
+                f"{self.classes_[0]!r}")
+        onehot = np.eye(len(self.classes_))[codes]
+        return self._fit_model(X, onehot, "classification", codes)
+
+    # -- inference ----------------------------------------------------------
+    def _lam(self):
+        lam = self.win_length_
+        return lam if np.ndim(lam) == 0 else np.asarray(lam)[None, :]
+
+    def standardized_features(self, X):
+        """Standardized features ``(n_signals, n_bands_ * n_segments_)`` at the
+        learned window (the head's input)."""
+        check_is_fitted(self, "coefs_")
+        check_signal_matrix(X, "X")
+        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
+        Z = _features_in_batches(self._model, X, self._lam())
+        return (Z - self.mean_) / self.scale_
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "coefs_")
+        n_freqs = self.n_fft // 2 + 1
+        return feature_names(n_freqs, self.n_frames_, layout="pooled", n_bands=self.n_bands_,
+                             n_segments=self.n_segments_)
+
+    def _logits(self, X):
+        Z = self.standardized_features(X)
+        return np.asarray(self._model.outputs(Z, self.coefs_))
+
+    def decision_function(self, X):
+        """Logits ``(n_signals, n_classes)``; for two classes the log-odds of
+        the second class ``(n_signals,)`` (scikit-learn's convention)."""
+        logits = self._logits(X)
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
+
+    def predict_proba(self, X):
+        """Class probabilities ``(n_signals, n_classes)``, columns in ``classes_`` order."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict_log_proba(self, X):
+        """Log-probabilities ``(n_signals, n_classes)``."""
+        return np.asarray(log_softmax(self._logits(X)))
+
+    def predict(self, X):
+        """Predicted labels ``(n_signals,)``."""
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
+
+
+def learn_task_window(X, y, **dstft_params):
+    """Learn a window length for a supervised task (``criterion="supervised"``).
+
+    A :class:`DSTFTClassifier` is trained on ``(X, y)`` for a discrete ``y``;
+    for a continuous ``y`` (one or several targets) the same model with a
+    ridge-regression head (a linear layer on the standardized features, mean
+    squared error on standardized targets, L2 penalty ``alpha``). The window
+    is kept, the head is discarded.
+
+    Parameters
+    ----------
+    X : array-like (n_signals, n_samples)
+    y : array-like (n_signals,) or (n_signals, n_targets)
+    **dstft_params
+        Any :class:`DSTFTClassifier` parameter (``n_fft``, ``hop_length``,
+        ``win_length`` as the initial value, ``window_mode`` in
+        ``"constant"``/``"time"``, ``max_iter`` in epochs, ``alpha``,
+        ``hidden_layer_sizes``, ...). Unknown names raise ``TypeError``.
+
+    Returns
+    -------
+    win_length : float or ndarray (T,)
+        The learned window length (samples).
+    info : dict
+        ``"estimator"`` (the fitted model), ``"task"`` (``"classification"``
+        or ``"regression"``), ``"loss_curve"``, ``"loss"`` (the last
+        epoch's mean training loss), ``"n_iter"``, ``"win_length_curve"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((20, 256)); y = np.repeat([0, 1], 10)
+    >>> lam, info = learn_task_window(X, y, n_fft=32, max_iter=2, random_state=0)
+    >>> info["task"], bool(8 <= lam <= 30)
+    ('classification', True)
+    """
+    valid = DSTFTClassifier().get_params()
+    unknown = sorted(set(dstft_params) - set(valid))
+    if unknown:
+        raise TypeError(f"learn_task_window got unknown parameters {unknown}; "
+                        f"valid ones: {sorted(valid)}")
+    est = DSTFTClassifier(**dstft_params)
+    y_arr = np.asarray(y)
+    kind = type_of_target(y_arr) if y_arr.size else "unknown"
+    if kind in ("continuous", "continuous-multioutput"):
+        X = validate_data(est, X, dtype=np.float64, ensure_all_finite=True)
+        Y = y_arr.astype(float).reshape(len(y_arr), -1)
+        if len(Y) != len(X):
+            raise ValueError(f"y has {len(Y)} rows but X has {len(X)} signals")
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("y contains NaN or infinite values")
+        Y = (Y - Y.mean(axis=0)) / np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
+        est._fit_model(X, Y, "regression", None)
+        task = "regression"
+    else:
+        est.fit(X, y)
+        task = "classification"
+    info = {"estimator": est, "task": task, "loss_curve": list(est.loss_curve_),
+            "loss": float(est.loss_curve_[-1]), "n_iter": est.n_iter_,
+            "win_length_curve": list(est.win_length_curve_)}
+    return est.win_length_, info
