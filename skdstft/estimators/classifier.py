@@ -29,7 +29,7 @@ from ._base import DSTFTBase
 from ._heads import (STD_EPS, cross_entropy, head_logits, head_shapes, init_head, l2_penalty,
                      log_softmax)
 
-__all__ = ["DSTFTClassifier", "learn_task_window"]
+__all__ = ["DSTFTClassifier", "learn_task_window", "TaskWindowResult"]
 
 WINDOW_MODES = ("fixed", "constant", "time")
 POWER_EPS = 1e-10
@@ -511,10 +511,15 @@ def learn_task_window(X, y, **dstft_params):
         ``"constant"``/``"time"``, ``max_iter`` in epochs, ``alpha``,
         ``hidden_layer_sizes``, ...). Unknown names raise ``TypeError``.
 
+    Also accepted (and ignored, for :class:`~skdstft.DSTFTTransformer`'s
+    signature): ``n_restarts``, ``n_jobs``.
+
     Returns
     -------
     win_length : float or ndarray (T,)
-        The learned window length (samples).
+        The learned window length (samples). The pair is a
+        :class:`TaskWindowResult`: ``result.win_length``, ``result.loss``, ...
+        work too.
     info : dict
         ``"estimator"`` (the fitted model), ``"task"`` (``"classification"``
         or ``"regression"``), ``"loss_curve"``, ``"loss"`` (the last
@@ -530,6 +535,13 @@ def learn_task_window(X, y, **dstft_params):
     ('classification', True)
     """
     valid = DSTFTClassifier().get_params()
+    # accepted for DSTFTTransformer's signature; one run, single process
+    for name in ("n_restarts", "n_jobs"):
+        dstft_params.pop(name, None)
+    # None means "the default" for the optimizer settings a caller forwards
+    for name in ("batch_size", "learning_rate", "tol", "max_iter", "verbose"):
+        if dstft_params.get(name, 0) is None:
+            del dstft_params[name]
     unknown = sorted(set(dstft_params) - set(valid))
     if unknown:
         raise TypeError(f"learn_task_window got unknown parameters {unknown}; "
@@ -552,5 +564,26 @@ def learn_task_window(X, y, **dstft_params):
         task = "classification"
     info = {"estimator": est, "task": task, "loss_curve": list(est.loss_curve_),
             "loss": float(est.loss_curve_[-1]), "n_iter": est.n_iter_,
-            "win_length_curve": list(est.win_length_curve_)}
-    return est.win_length_, info
+            "win_length_curve": list(est.win_length_curve_),
+            "hop_length": est.hop_length_, "positions": est.positions_}
+    return TaskWindowResult(est.win_length_, info)
+
+
+class TaskWindowResult(tuple):
+    """``(win_length, info)``, also readable by attribute: ``.win_length``
+    and every key of ``info`` (``.loss``, ``.loss_curve``, ``.n_iter``,
+    ``.hop_length``, ``.positions``, ...)."""
+
+    def __new__(cls, win_length, info):
+        return super().__new__(cls, (win_length, info))
+
+    def __getattr__(self, name):
+        if name == "win_length":
+            return self[0]
+        try:
+            return self[1][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __reduce__(self):
+        return (TaskWindowResult, (self[0], self[1]))
