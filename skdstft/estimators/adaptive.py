@@ -457,7 +457,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
     >>> from skdstft import AdaptiveSpectrogram
     >>> t = np.arange(512)
     >>> X = np.sin(2 * np.pi * (0.05 + 0.1 * t / 512) * t)[None]
-    >>> est = AdaptiveSpectrogram(n_fft=64, max_iter=20, n_bands=4, n_segments=4)
+    >>> est = AdaptiveSpectrogram(n_fft=64, max_iter=50, tol=1e-3, n_bands=4, n_segments=4)
     >>> est.fit(X).win_length_ > 8
     True
     >>> result = est.adapt(X[0])
