@@ -111,11 +111,15 @@ def run_optimize(args):
         except (KeyError, ValueError) as exc:
             raise UsageError(f"unknown example {args.example!r}; see --example list") from exc
         source = f"example {args.example}"
-    fs = args.fs if args.fs is not None else (fs or 1.0)
-    if not fs > 0:
+    # A rate only from the user or the file: otherwise axes stay in samples.
+    fs = args.fs if args.fs is not None else (fs if args.signal is not None else None)
+    if fs is not None and not fs > 0:
         raise UsageError(f"--fs must be > 0, got {fs}")
     n_fft = args.n_fft
     hop = args.hop if args.hop is not None else n_fft // 4
+    init = args.win_length if args.win_length is not None else n_fft // 8
+    if not 0 < init <= n_fft - 2:
+        raise UsageError(f"--win-length must lie in (0, n_fft - 2] = (0, {n_fft - 2}], got {init}")
     common = dict(n_fft=n_fft, hop_length=hop, criterion=args.criterion,
                   max_iter=args.max_iter, random_state=args.seed)
     start = time.perf_counter()
@@ -123,7 +127,7 @@ def run_optimize(args):
         from .estimators.transformer import DSTFTTransformer
 
         est = DSTFTTransformer(window_mode=args.mode, hop_mode=args.hop_mode,
-                               n_restarts=args.n_restarts, **common)
+                               win_length=float(init), n_restarts=args.n_restarts, **common)
         est.fit(x[None, :])
         win = est.win_length_
         positions = np.asarray(est.positions_, dtype=float)
@@ -132,7 +136,7 @@ def run_optimize(args):
         S = dstft(x, lam, positions, n_fft=n_fft, window=est.window,
                   normalization=est.normalization)
         normalization, power, scope = est.normalization, est.power, est.scope
-        init_lam = est.win_length if est.win_length is not None else n_fft / 2
+        init_lam = float(init)
     else:
         from .estimators.adaptive import AdaptiveSpectrogram
 
@@ -140,8 +144,8 @@ def run_optimize(args):
             raise UsageError("--hop-mode constant is available with --mode constant or time; "
                              "use fixed or time")
         extra = {} if args.reg is None else {"reg": args.reg}
-        est = AdaptiveSpectrogram(window_mode=args.mode, hop_mode=args.hop_mode, **extra,
-                                  **common)
+        est = AdaptiveSpectrogram(window_mode=args.mode, hop_mode=args.hop_mode,
+                                  win_length=float(init), **extra, **common)
         est.fit(x[None, :])
         res = est.adapt(x)
         S, positions = res.spectrogram, np.asarray(res.positions, dtype=float)
@@ -160,10 +164,13 @@ def run_optimize(args):
     crit0 = float(criterion_loss(S0, args.criterion, power=power, scope=scope))
     crit1 = float(criterion_loss(S, args.criterion, power=power, scope=scope))
     steps = np.diff(positions)
-    print(f"skdstft optimize: {source}, {x.size} samples at fs = {fs:g} Hz")
+    rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
+    print(f"skdstft optimize: {source}, {x.size} samples{rate}")
     print(f"  mode: window {args.mode}, hop {args.hop_mode}; n_fft {n_fft}; "
           f"criterion {args.criterion} (lower is better)")
-    print(f"  criterion: initial {crit0:.6g} (window {float(init_lam):.1f}, hop {hop})"
+    start_label = "initial" if args.mode in ("constant", "time") and args.reg is None \
+        else "best constant"
+    print(f"  criterion: {start_label} {crit0:.6g} (window {float(init_lam):.1f}, hop {hop})"
           f" -> optimized {crit1:.6g}")
     print(f"  window length (samples): {_summary(lam)}")
     print(f"  hop (samples): {_summary(steps) if steps.size else 'single frame'}; "
@@ -186,12 +193,13 @@ def run_optimize(args):
         print(f"  wrote {args.json}")
     if args.plot:
         _plot_optimize(args.plot, x, fs, n_fft, S0, init_pos, float(init_lam), S, positions,
-                       lam, curve, crit0, crit1)
+                       lam, curve, crit0, crit1, start_label)
         print(f"  wrote {args.plot}")
     return 0
 
 
-def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve, crit0, crit1):
+def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve, crit0, crit1,
+                   start_label="initial"):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -201,7 +209,7 @@ def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve,
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
     SpectrogramDisplay(S0, pos0, n_fft=n_fft, fs=fs).plot(ax=axes[0, 0])
-    axes[0, 0].set_title(f"initial: window {lam0:.0f} samples (criterion {crit0:.4g})")
+    axes[0, 0].set_title(f"{start_label}: window {lam0:.0f} samples (criterion {crit0:.4g})")
     SpectrogramDisplay(S, positions, n_fft=n_fft, fs=fs).plot(ax=axes[0, 1])
     axes[0, 1].set_title(f"optimized (criterion {crit1:.4g})")
     lam_map = np.broadcast_to(np.asarray(lam, dtype=float), S.shape)
@@ -331,6 +339,8 @@ def build_parser():
                      "file's, else 1)")
     opt.add_argument("--n-fft", type=_even_int, default=1024, help="FFT size (default 1024)")
     opt.add_argument("--hop", type=_positive_int, help="hop in samples (default n_fft // 4)")
+    opt.add_argument("--win-length", type=_positive_float,
+                     help="initial window length in samples (default n_fft // 8)")
     opt.add_argument("--mode", choices=WINDOW_MODES, default="constant",
                      help="how the window length may vary (default constant)")
     opt.add_argument("--hop-mode", choices=HOP_MODES, default="fixed",

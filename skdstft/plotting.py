@@ -463,6 +463,9 @@ class LossCurveDisplay:
         ax, fig = _axes(ax)
         curve = np.where(np.isfinite(self.loss_curve), self.loss_curve, np.nan)
         (self.line_,) = ax.plot(np.arange(curve.size), curve, label=self.label, **kwargs)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("iteration")
         ax.set_ylabel("loss")
         if self.label:
