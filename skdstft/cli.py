@@ -192,14 +192,19 @@ def run_optimize(args):
         Path(args.json).write_text(json.dumps(report, indent=1))
         print(f"  wrote {args.json}")
     if args.plot:
+        landscape = None
+        if args.mode == "constant" and args.hop_mode == "fixed" and hasattr(est, "criterion_curve"):
+            lo, hi = est._bounds(n_fft)
+            grid = np.linspace(lo, hi, 80)
+            landscape = (grid, est.criterion_curve(x[None, :], grid), float(lam))
         _plot_optimize(args.plot, x, fs, n_fft, S0, init_pos, float(init_lam), S, positions,
-                       lam, curve, crit0, crit1, start_label)
+                       lam, curve, crit0, crit1, start_label, landscape)
         print(f"  wrote {args.plot}")
     return 0
 
 
 def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve, crit0, crit1,
-                   start_label="initial"):
+                   start_label="initial", landscape=None):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -212,8 +217,19 @@ def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve,
     axes[0, 0].set_title(f"{start_label}: window {lam0:.0f} samples (criterion {crit0:.4g})")
     SpectrogramDisplay(S, positions, n_fft=n_fft, fs=fs).plot(ax=axes[0, 1])
     axes[0, 1].set_title(f"optimized (criterion {crit1:.4g})")
-    lam_map = np.broadcast_to(np.asarray(lam, dtype=float), S.shape)
-    WindowLengthDisplay(lam_map, positions, n_fft=n_fft, fs=fs).plot(ax=axes[1, 0])
+    if landscape is not None:  # one length: show the criterion it minimizes (paper Fig. 2)
+        grid, values, best = landscape
+        ax = axes[1, 0]
+        ax.plot(grid, values, color="0.3")
+        ax.axvline(lam0, color="tab:blue", ls="--", label=f"initial {lam0:.0f}")
+        ax.axvline(best, color="tab:red", label=f"learned {best:.1f}")
+        ax.set_xlabel("window length (samples)")
+        ax.set_ylabel("criterion")
+        ax.set_title("criterion vs constant window length")
+        ax.legend()
+    else:
+        lam_map = np.broadcast_to(np.asarray(lam, dtype=float), S.shape)
+        WindowLengthDisplay(lam_map, positions, n_fft=n_fft, fs=fs).plot(ax=axes[1, 0])
     LossCurveDisplay(curve).plot(ax=axes[1, 1])
     fig.savefig(path, dpi=110)
     plt.close(fig)
