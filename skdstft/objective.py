@@ -199,4 +199,23 @@ class RepresentationObjective:
         if self.coverage and self.hop_mode in ("constant", "time"):
             loss = loss + self.coverage * losses.coverage_penalty(
                 positions, lam, self.n_samples, min_overlap=self.min_overlap)
+            if self.hop_mode == "time" and self.n_frames > 1:
+                loss = loss + self.coverage * self._overshoot(positions)
         return loss
+
+    def _overshoot(self, positions):
+        """``relu(t_{T-1} - N)**2 / N``: with ``T`` fixed, frames pushed past the
+        end of the signal lower any entropy (fewer frames hold signal) and the
+        coverage penalty only punishes frames that stop short; this keeps the
+        last centre inside the signal, as the fixed grid ``0, h, ..., <= N`` has it."""
+        over = anp.maximum(positions[-1] - float(self.n_samples), 0.0)
+        return over**2 / self.n_samples
+
+    def criterion_value(self, theta):
+        """The criterion alone (no penalties; empty overlap-mode frames masked)."""
+        lam, _, positions = self.unpack(theta)
+        S = self.spectrogram(theta)
+        if self.hop_mode == "overlap":
+            S = S[..., np.flatnonzero(self._frame_mask(lam, positions))]
+        return float(criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
+                                    alpha=self.alpha))

@@ -14,7 +14,6 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-import autograd.numpy as anp
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
@@ -31,7 +30,7 @@ from ..features import extract_features
 from ..objective import RepresentationObjective
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import fixed_overlap_n_frames, frame_positions, n_frames_for_hop
-from ._base import CRITERIA, DSTFTBase, criterion_loss
+from ._base import DSTFTBase
 
 __all__ = ["AdaptiveSpectrogram", "AdaptationResult"]
 
@@ -170,33 +169,6 @@ def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
 # --------------------------------------------------------------------------- #
 # the per-signal problem (module level: joblib workers import it)
 # --------------------------------------------------------------------------- #
-class _AdaptiveObjective(RepresentationObjective):
-    """The representation objective plus, for learned hops, an end term.
-
-    With ``T`` fixed, frames pushed past the end of the signal lower an
-    entropy (fewer frames hold signal); the coverage penalty only punishes
-    frames that stop short. The extra ``coverage * relu(t_{T-1} - N)**2 / N``
-    keeps the last frame centre inside the signal, as the fixed grid has it.
-    """
-
-    def __call__(self, theta, iteration=None):
-        loss = super().__call__(theta, iteration)
-        if self.coverage and self.hop_mode == "time" and self.n_frames > 1:
-            _, _, positions = self.unpack(theta)
-            over = anp.maximum(positions[-1] - float(self.n_samples), 0.0)
-            loss = loss + self.coverage * over**2 / self.n_samples
-        return loss
-
-    def criterion_value(self, theta):
-        """The criterion alone (no penalties), frames outside masked."""
-        lam, _, positions = self.unpack(theta)
-        S = self.spectrogram(theta)
-        if self.hop_mode == "overlap":
-            S = S[..., np.flatnonzero(self._frame_mask(lam, positions))]
-        return float(criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
-                                    alpha=self.alpha))
-
-
 @dataclass(frozen=True)
 class _Spec:
     """Everything an adaptation needs, resolved and validated (picklable)."""
@@ -237,7 +209,7 @@ def _objective(spec, X, window_mode):
     hop_mode = spec.hop_mode
     if window_mode == "constant" and hop_mode == "time":
         hop_mode = "fixed"  # the first step keeps the initial grid
-    return _AdaptiveObjective(
+    return RepresentationObjective(
         X, n_fft=spec.n_fft, n_frames=n_frames, window_mode=window_mode, hop_mode=hop_mode,
         positions=positions, win_bounds=spec.bounds, hop_bounds=spec.hop_bounds,
         criterion=spec.criterion, power=spec.power, scope=spec.scope, alpha=spec.alpha,

@@ -12,7 +12,6 @@ learned parameters and turns it into tabular features with the helpers of
 import time
 import warnings
 
-import autograd.numpy as anp
 import numpy as np
 import pandas as pd
 from sklearn.base import TransformerMixin
@@ -42,26 +41,6 @@ whatever the number of signals."""
 
 _RESTART_COLUMNS = ["init", "win_length", "hop_length", "loss", "n_iter", "converged",
                     "seconds", "message"]
-
-
-class _SpanObjective(RepresentationObjective):
-    """The representation objective plus an end-of-signal term for learned hops.
-
-    With ``T`` fixed, moving frames past the end of the signal lowers any
-    entropy (fewer frames hold signal), and the coverage penalty of math.md §5
-    only punishes frames that stop short. This adds, with the same weight
-    ``coverage``, ``relu(t_{T-1} - N)**2 / N``: the last frame may reach the
-    end of the signal (as the fixed-hop grid ``0, h, ..., <= N`` does), not
-    beyond. Module level, so joblib and dask workers unpickle it.
-    """
-
-    def __call__(self, theta, iteration=None):
-        loss = super().__call__(theta, iteration)
-        if self.coverage and self.hop_mode == "time" and self.n_frames > 1:
-            _, _, positions = self.unpack(theta)
-            over = anp.maximum(positions[-1] - float(self.n_samples), 0.0)
-            loss = loss + self.coverage * over**2 / self.n_samples
-        return loss
 
 
 def _as_float(value):
@@ -345,7 +324,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             # T is fixed: a constant hop larger than N / (T - 1) only pushes
             # frames past the end of the signal
             hop_hi = max(1.0 + 1e-6, min(hop_hi, n_samples / (n_frames - 1)))
-        return _SpanObjective(
+        return RepresentationObjective(
             X, n_fft=p["n_fft"], n_frames=n_frames, window_mode=window_mode,
             hop_mode=p["hop_mode"], positions=positions, win_bounds=p["bounds"],
             hop_bounds=(1.0, hop_hi),
