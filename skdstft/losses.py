@@ -109,16 +109,21 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     """
     axes = _axes(scope)
     power = check_real(power, "power", low=0.0, low_open=True)
-    S = check_spectrogram(S)
-    h = _shannon_core(S, power, axes, float(eps))
+    eps = check_real(eps, "eps", low=0.0)
+    # A NaN or inf in S always reaches h (the max, then every p, is NaN):
+    # checking h spares a pass over S.
+    S = check_spectrogram(S, finite=False)
+    h = _shannon_core(S, power, axes, eps)
+    if not np.all(np.isfinite(getval(h))):
+        raise ValueError("S contains NaN or infinite values")
     return _finish(h, scope)
 
 
 def _shannon_parts(S, power, axes, eps):
     """Plain-numpy pieces of the entropy, shared by its value and its gradient
     (same guards as the module docstring: scale by the max, where-guards).
-    Written with in-place operations: on large spectrograms fresh temporaries,
-    not arithmetic, dominate the cost."""
+    In place wherever possible: on large spectrograms every extra full-size
+    temporary costs about as much as the arithmetic."""
     a = np.abs(S)
     if a.dtype.kind != "f":  # an integer magnitude array
         a = a.astype(np.float64)
@@ -133,9 +138,9 @@ def _shannon_parts(S, power, axes, eps):
     total = A.sum(axis=axes, keepdims=True)
     total = np.where(total > 0, total, 1.0).astype(a.dtype)
     p = A / total
-    log_p = p + eps
-    np.log(log_p, out=log_p)
-    return c, a, total, p, log_p
+    q = p + eps
+    log_q = np.log(q)
+    return c, a, total, p, q, log_q
 
 
 def _group_dot(u, v, axes):
@@ -157,8 +162,8 @@ def _shannon_core(S, power, axes, eps):
     entropy's gradient costs a few array passes instead of autograd's dozen."""
     parts = _shannon_parts(S, power, axes, eps)
     _LAST.key, _LAST.parts = (S, power, axes, eps), parts
-    _, _, _, p, log_p = parts
-    return -_group_dot(p, log_p, axes)
+    p, log_q = parts[3], parts[5]
+    return -_group_dot(p, log_q, axes)
 
 
 def _shannon_core_vjp(ans, S, power, axes, eps):
@@ -168,26 +173,24 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
     else:
         parts = _shannon_parts(S, power, axes, eps)
     _LAST.key = _LAST.parts = None
-    c, a, total, p, log_p = parts
-    # dh/dp = -(log(p + eps) + p / (p + eps)), built in place
-    dh = p + eps
-    np.divide(p, dh, out=dh)
-    dh += log_p
-    np.negative(dh, out=dh)
-    # through p = A / sum(A) (the sum held at 1 where it is 0, as in the value)
+    c, a, total, p, q, log_q = parts
+    # dh/dp = -(log q + p / q) = -(log q + 1 - eps / q), q = p + eps. Through
+    # p = A / sum(A) the constant -1 cancels where sum(p) = 1, and where the
+    # sum is 0 (held at 1, as in the value) S = 0 and the gradient below is 0.
+    dh = np.divide(eps, q, out=q)
+    np.subtract(dh, log_q, out=dh)  # -(log q - eps / q)
     dh -= _group_dot(p, dh, axes)
-    dh /= total
     if power != 1:
         slope = np.zeros_like(a)
         np.power(a, power - 1, out=slope, where=a > 0)
         dh *= power * slope
     # A real function of complex S gets autograd's cotangent dRe - i dIm:
-    # d|S| = conj(S) / |S| (0 at S = 0, as autograd's abs), |S| = c a.
-    # Divide by c once here and once after multiplying by S, so that neither
-    # step leaves the float32 range for amplitudes from 1e-30 to 1e+30.
+    # d|S| = conj(S) / |S| with |S| = c a (0 at S = 0: there S itself is 0
+    # below, so dh may keep any finite value where a = 0).
     np.divide(dh, a, out=dh, where=a > 0)
-    dh[a == 0] = 0.0
-    dh /= c
+    # 1 / (total c) now; the second 1 / c after multiplying by S, so that
+    # float32 stays in range for amplitudes from 1e-30 to 1e+30.
+    dh *= 1.0 / (total * c)
 
     def vjp(g):
         r = dh if np.ndim(g) == 0 and g == 1 else dh * g
