@@ -433,6 +433,8 @@ def _profile_shape(name, u):
 
     if name == "run-up-down":  # rest 10 %, up 25 %, plateau 30 %, down 25 %, rest 10 %
         return ramp((u - 0.1) / 0.25) - ramp((u - 0.65) / 0.25)
+    if name == "fast-run-up-down":  # rest 30 %, up 5 %, plateau 30 %, down 5 %, rest 30 %
+        return ramp((u - 0.3) / 0.05) - ramp((u - 0.65) / 0.05)
     if name == "run-up":  # rest 10 %, up 60 %, plateau 30 %
         return ramp((u - 0.1) / 0.6)
     if name == "run-down":
@@ -440,7 +442,7 @@ def _profile_shape(name, u):
     raise AssertionError(name)
 
 
-_PROFILES = ("run-up-down", "run-up", "run-down")
+_PROFILES = ("run-up-down", "run-up", "run-down", "fast-run-up-down")
 
 
 def multi_harmonic(
@@ -478,11 +480,15 @@ def multi_harmonic(
     n_harmonics : int, default=16
         Number of harmonics ``H`` (>= 1), including the fundamental.
         ``H * max f0`` must stay below ``fs / 2``.
-    profile : {"run-up-down", "run-up", "run-down"} or callable, default="run-up-down"
+    profile : {"run-up-down", "fast-run-up-down", "run-up", "run-down"} or callable, \
+default="run-up-down"
         ``"run-up-down"``: rest at ``f0_range[0]`` (first 10 % of the time),
         smooth (raised-cosine) run-up over 25 %, plateau at ``f0_range[1]``
-        over 30 %, run-down over 25 %, rest. ``"run-up"`` / ``"run-down"``:
-        one smooth ramp over 60 % of the time. A callable maps times in
+        over 30 %, run-down over 25 %, rest. ``"fast-run-up-down"``: long
+        stable parts and short ramps (rest 30 %, run-up 5 %, plateau 30 %,
+        run-down 5 %, rest 30 %), where a window that is short on the ramps
+        and long elsewhere beats any constant one. ``"run-up"`` /
+        ``"run-down"``: one smooth ramp over 60 % of the time. A callable maps times in
         seconds (ndarray) to ``f0`` in Hz (ndarray of the same shape, > 0);
         ``f0_range`` is then ignored.
     f0_range : (float, float), default=(20.0, 50.0)

@@ -261,6 +261,18 @@ def test_multi_harmonic_builtin_profiles(profile):
     assert abs(f0.min() - 20) < 0.5 and abs(f0.max() - 50) < 0.5
 
 
+def test_multi_harmonic_fast_run_up_down():
+    """Short ramps (5 % of the time each) between long stable parts."""
+    _, f0 = multi_harmonic(n_samples=16384, fs=1024.0, profile="fast-run-up-down",
+                           f0_range=(20.0, 34.0), fluctuation=0.0, hop_length=128)
+    u = np.arange(f0.size) * 128 / 16383
+    rest = (u < 0.3) | (u > 0.7)
+    plateau = (u > 0.35) & (u < 0.65)
+    np.testing.assert_allclose(f0[rest], 20.0, atol=1e-9)
+    np.testing.assert_allclose(f0[plateau], 34.0, atol=1e-9)
+    assert np.all(np.diff(f0[u < 0.5]) >= -1e-9) and np.all(np.diff(f0[u > 0.5]) <= 1e-9)
+
+
 def test_multi_harmonic_callable_profile_and_validation():
     _, f0 = multi_harmonic(
         n_samples=4096, fs=1000.0, profile=lambda t: 10 + 2 * t, fluctuation=0.0, hop_length=100
