@@ -180,14 +180,16 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
     dh = np.divide(eps, q, out=q)
     np.subtract(dh, log_q, out=dh)  # -(log q - eps / q)
     dh -= _group_dot(p, dh, axes)
+    # Magnitudes far below the maximum are floored in the slopes below: their
+    # S is (relatively) at most ~1e-154 (float64; ~1e-19 in float32), and an
+    # exact 1 / |S| there would overflow; every gradient stays finite.
+    a_floor = np.maximum(a, np.sqrt(np.finfo(a.dtype).tiny))
     if power != 1:
-        slope = np.zeros_like(a)
-        np.power(a, power - 1, out=slope, where=a > 0)
-        dh *= power * slope
+        dh *= power * a_floor ** (power - 1)
     # A real function of complex S gets autograd's cotangent dRe - i dIm:
     # d|S| = conj(S) / |S| with |S| = c a (0 at S = 0: there S itself is 0
     # below, so dh may keep any finite value where a = 0).
-    np.divide(dh, a, out=dh, where=a > 0)
+    np.divide(dh, a_floor, out=dh)
     # 1 / (total c) now; the second 1 / c after multiplying by S, so that
     # float32 stays in range for amplitudes from 1e-30 to 1e+30.
     dh *= 1.0 / (total * c)
