@@ -263,7 +263,7 @@ def test_multi_harmonic_builtin_profiles(profile):
 
 def test_multi_harmonic_fast_run_up_down():
     """Short ramps (5 % of the time each) between long stable parts."""
-    _, f0 = multi_harmonic(n_samples=16384, fs=1024.0, profile="fast-run-up-down",
+    _, f0 = multi_harmonic(n_samples=16384, fs=1024.0, n_harmonics=4, profile="fast-run-up-down",
                            f0_range=(20.0, 34.0), fluctuation=0.0, hop_length=128)
     u = np.arange(f0.size) * 128 / 16383
     rest = (u < 0.3) | (u > 0.7)
