@@ -23,7 +23,7 @@ from autograd import value_and_grad
 from joblib import Parallel, delayed
 from scipy.optimize import minimize as scipy_minimize
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._validation import check_choice, check_int, check_real
 
@@ -253,10 +253,23 @@ def restart_inits(first, bounds, n_restarts, random_state):
     return [first] + [np.full_like(first, d) for d in draws]
 
 
+_CONTROLLER = None
+
+
+def single_blas_thread():
+    """Context manager pinning BLAS to one thread (bit-identical results
+    whichever process or worker runs the work). The library scan behind it
+    takes milliseconds, so it is done once per process, not per call."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
 def _run_one(fun, x0, bounds, options):
     """One restart, isolated: BLAS pinned to one thread (bit-identical results
     whichever process runs it) and any exception reported, not raised."""
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+    with single_blas_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
             return minimize(fun, x0, bounds, **options)

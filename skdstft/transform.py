@@ -23,6 +23,7 @@ gradient with respect to the signal. Frames are gathered in FFT order
 
 import numpy as np
 import scipy.fft
+from .windows import frame_offsets
 
 __all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_adjoint",
            "DEFAULT_CHUNK_BYTES"]
@@ -98,7 +99,7 @@ def gather_frames(x, positions, n_fft, *, data=True):
         frames.data[..., :half] = runs[..., start, :]         # m = 0 .. K/2 - 1
         frames.data[..., half:] = runs[..., start - half, :]  # m = -K/2 .. -1
     frames.frac = frac
-    frames.offsets = np.fft.ifftshift(np.arange(-half, half)).astype(dtype)
+    frames.offsets = frame_offsets(n_fft, dtype)
     frames.start = start
     frames._index = None
     frames.pad = pad

@@ -22,6 +22,7 @@ Examples
 True
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Optional, Tuple
 
@@ -216,9 +217,17 @@ _KINDS = {"value": contracted_window, "dlam": contracted_window_dlam,
 
 
 def frame_offsets(n_fft, dtype=np.float64):
-    """The offsets ``m`` of a frame in FFT order: ``0..K/2-1, -K/2..-1``."""
+    """The offsets ``m`` of a frame in FFT order: ``0..K/2-1, -K/2..-1``
+    (a shared read-only array: every evaluation of a window needs it)."""
+    return _frame_offsets(int(n_fft), np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=64)
+def _frame_offsets(n_fft, dtype):
     half = n_fft // 2
-    return np.fft.ifftshift(np.arange(-half, half)).astype(dtype)
+    offsets = np.fft.ifftshift(np.arange(-half, half)).astype(dtype)
+    offsets.flags.writeable = False
+    return offsets
 
 
 def frame_windows(window, lam, frac, n_fft, normalization="l1", kind="value", *,

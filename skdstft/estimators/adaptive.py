@@ -21,14 +21,13 @@ from sklearn.base import TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from .. import losses
 from .._validation import check_choice, check_int, check_real, check_signal_matrix
 from ..autodiff import dstft
 from ..features import extract_features
 from ..objective import RepresentationObjective
-from ..optimize import minimize, restart_inits, run_restarts
+from ..optimize import minimize, restart_inits, run_restarts, single_blas_thread
 from ..positions import fixed_overlap_n_frames, frame_positions, n_frames_for_hop
 from ._base import DSTFTBase
 
@@ -256,7 +255,7 @@ def _adapt_features(X, spec, feature_kw):
     signals), keep only the feature vectors. BLAS is pinned to one thread so
     that results do not depend on how the signals are split over jobs."""
     feats, late = [], 0
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         for x in X:
             result = _adapt(x, spec)
             feats.append(extract_features(result.spectrogram, **feature_kw))
