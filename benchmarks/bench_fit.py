@@ -81,7 +81,7 @@ def bench_grid_vs_fit(repeats=7):
     rows = [dict(name="grid_search_901_lengths", value=t_grid * 1e3, unit="ms", target=None,
                  ok=True)]
     for label, init in (("default_init", None), ("init_100", 100.0)):
-        def fit():
+        def fit(init=init):
             return DSTFTTransformer(n_fft=N_FFT, hop_length=HOP, win_length=init,
                                     win_length_bounds=(LO, HI)).fit(x[None])
         t_fit, est = _best_time(fit, repeats)

@@ -67,8 +67,8 @@ def run(quick=False, out="tf_varying_window.png"):
               f"{res.criterion:9.4f} {100 * (1 - res.criterion / res.initial_criterion):8.2f}% "
               f"{100 * res.fraction_at_bounds():8.2f}% {100 * lower_bound_mass(res):8.2f}% "
               f"{res.smoothness:10.4f} {sec:6.1f}s")
-    print(f"(entropy: mean per-frame Shannon entropy of |S|, nats, for l2/frame; global for "
-          f"l1; 'at bounds': window lengths within 1 % of the range of a bound)")
+    print("(entropy: mean per-frame Shannon entropy of |S|, nats, for l2/frame; global for "
+          "l1; 'at bounds': window lengths within 1 % of the range of a bound)")
 
     fig, axes = plt.subplots(3, 3, figsize=(16, 12), layout="constrained")
     S_const = dstft(x, est.win_length_, est.positions_, n_fft=n_fft, normalization="l2")

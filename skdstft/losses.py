@@ -30,8 +30,7 @@ import numpy as np
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval
 
-from ._validation import (check_choice, check_lengths, check_positions, check_real,
-                          check_spectrogram)
+from ._validation import check_choice, check_lengths, check_positions, check_real, check_spectrogram
 
 __all__ = [
     "shannon_entropy",

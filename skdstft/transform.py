@@ -23,6 +23,7 @@ gradient with respect to the signal. Frames are gathered in FFT order
 
 import numpy as np
 import scipy.fft
+
 from .windows import frame_offsets
 
 __all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_adjoint",

@@ -23,8 +23,8 @@ True
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional, Tuple
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class Window:
     name: str
     value: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray]
-    cosine_coefficients: Optional[Tuple[float, ...]] = None
+    cosine_coefficients: tuple[float, ...] | None = None
     """Optional ``(a_0, a_1, ...)`` with ``b(u) = sum_j a_j cos(2 pi j u)``:
     lets :func:`frame_windows` evaluate the window on a frame grid without
     one ``cos`` per sample (must agree with ``value`` and ``derivative``)."""

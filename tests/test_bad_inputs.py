@@ -249,7 +249,7 @@ def _fit(key, X, **params):
         return est.fit(X, y)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fitted(key):
     return _fit(key, RNG.standard_normal((N_SIGNALS, N_SAMPLES)))
 

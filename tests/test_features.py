@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from skdstft.features import (extract_features, feature_names, n_features, pooling_matrix,
-                              spectrogram_values)
+from skdstft.features import (
+    extract_features,
+    feature_names,
+    n_features,
+    pooling_matrix,
+    spectrogram_values,
+)
 
 
 def spectrograms(B=3, F=9, T=7, seed=0):

@@ -12,11 +12,10 @@ import zlib
 import autograd.numpy as anp
 import numpy as np
 import pytest
+from _reference import central_fd, reference_dstft, reference_dstft_batch, rel_err
 from autograd import grad
 
 from skdstft import dstft, frame_positions
-
-from _reference import central_fd, reference_dstft, reference_dstft_batch, rel_err
 
 WINDOWS = ("hann", "blackman", "gaussian")
 NORMALIZATIONS = ("l1", "l2", None)

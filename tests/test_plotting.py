@@ -12,8 +12,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from skdstft import AdaptiveSpectrogram, DSTFTTransformer, dstft  # noqa: E402
-from skdstft.plotting import (FrameLayoutDisplay, LossCurveDisplay,  # noqa: E402
-                              SpectrogramDisplay, WindowLengthDisplay, frame_edges)
+from skdstft.plotting import (  # noqa: E402
+    FrameLayoutDisplay,
+    LossCurveDisplay,
+    SpectrogramDisplay,
+    WindowLengthDisplay,
+    frame_edges,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

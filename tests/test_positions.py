@@ -6,8 +6,7 @@ import pytest
 from autograd import grad
 
 from skdstft import frame_positions
-from skdstft.positions import (fixed_overlap_n_frames, fixed_overlap_positions,
-                               n_frames_for_hop)
+from skdstft.positions import fixed_overlap_n_frames, fixed_overlap_positions, n_frames_for_hop
 
 
 @pytest.mark.parametrize("n_samples, hop", [(10, 4), (100, 25), (1, 4), (5, 7), (1000, 2.5),

@@ -11,11 +11,10 @@ import zlib
 import numpy as np
 import pytest
 import scipy.signal
+from _reference import reference_dstft, reference_dstft_batch, rel_err
 
 from skdstft import dstft, frame_positions
 from skdstft.transform import DEFAULT_CHUNK_BYTES
-
-from _reference import reference_dstft, reference_dstft_batch, rel_err
 
 WINDOWS = ("hann", "blackman", "gaussian")
 NORMALIZATIONS = ("l1", "l2", None)

@@ -3,13 +3,18 @@
 import numpy as np
 import pytest
 import scipy.signal
+from _reference import central_fd, reference_window, rel_err
 
 from skdstft import dstft, windows
-from skdstft.windows import (available_windows, contracted_window, contracted_window_dlam,
-                             contracted_window_dt, get_window, normalization_power,
-                             register_window)
-
-from _reference import central_fd, reference_window, rel_err
+from skdstft.windows import (
+    available_windows,
+    contracted_window,
+    contracted_window_dlam,
+    contracted_window_dt,
+    get_window,
+    normalization_power,
+    register_window,
+)
 
 BUILTIN = ("hann", "blackman", "gaussian")
 NORMALIZATIONS = ("l1", "l2", None)

@@ -11,8 +11,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .. import losses
-from .._validation import (check_choice, check_int, check_n_fft, check_normalization,
-                           check_real, check_signal_matrix)
+from .._validation import (
+    check_choice,
+    check_int,
+    check_n_fft,
+    check_normalization,
+    check_real,
+    check_signal_matrix,
+)
 from ..features import KINDS, LAYOUTS, extract_features, feature_names
 from ..windows import get_window
 

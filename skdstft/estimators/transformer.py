@@ -17,8 +17,12 @@ import pandas as pd
 from sklearn.base import TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (_check_feature_names, _num_features, check_array,
-                                      check_is_fitted)
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _num_features,
+    check_array,
+    check_is_fitted,
+)
 
 from .._validation import check_choice, check_int, check_real, check_signal_matrix
 from ..autodiff import dstft
