@@ -51,6 +51,10 @@ def frame_positions(n_samples, hop_length, *, n_frames=None, start=0.0):
     check_real(start, "start")
     if hops.ndim == 0:
         if n_frames is None:
+            if float(hops) < 0.01:  # 1 + N / h frames would not fit in memory
+                raise ValueError(
+                    f"hop_length must be >= 0.01 samples when n_frames is derived from it "
+                    f"(1 + n_samples / hop frames); got {float(hops):g}")
             n_frames = n_frames_for_hop(n_samples, float(hops))
         n_frames = check_int(n_frames, "n_frames", min_value=1)
         return start + hop_length * anp.arange(n_frames, dtype=float)

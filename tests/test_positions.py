@@ -136,3 +136,8 @@ def test_bad_hop_types_and_sizes():
         frame_positions(10, 4, n_frames=0)
     with pytest.raises(ValueError, match="start"):
         frame_positions(10, 4, start=np.nan)
+
+
+def test_a_vanishing_hop_is_a_clear_error_not_a_memory_error():
+    with pytest.raises(ValueError, match="hop_length must be >= 0.01"):
+        frame_positions(10, 1e-300)
