@@ -73,6 +73,8 @@ def scaling_rows():
 def _format_value(value):
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "NO"
     if isinstance(value, (int, np.integer)):
