@@ -209,7 +209,7 @@ def plot(out, Xte, Yte, t, fs, n_fft, task, lam_const, lam_ent, tracks, mse):
         ax.semilogy(t, err, color=c, lw=1.2, label=f"{labels[name]}: MSE {mse[name]:.3f}")
     ax.set(ylabel="squared error (Hz$^2$)",
            title=f"squared error per frame, mean over {len(Yte)} held-out signals")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper center", framealpha=0.9)
 
     ax = axes[3]
     ax.axhline(lam_const / fs, color="C0", lw=1.5, label=labels["task-driven constant"])
