@@ -3,19 +3,26 @@
 window learning in :class:`~skdstft.DSTFTTransformer`.
 
 The model is ``x -> DSTFT(x; lam) -> log(band x segment pooled |S|**2) ->
-standardize -> head -> softmax``; the window length ``lam`` and the head's
-weights are trained together by Adam on mini-batches of the cross-entropy.
-``lam`` is optimized in log-space with its own learning rate
-(``win_learning_rate``), so that one step changes it by a roughly constant
-*fraction*: from 10 samples to a few hundred takes a few dozen steps.
+standardize -> head -> softmax``. The default solver alternates: fit the
+(convex) softmax-regression head exactly at the current window, then step
+``log(lam)`` along the gradient of the held-out cross-entropy through the
+DSTFT with the head fixed (Rprop-style steps, so that from 10 samples to a
+few hundred takes about ten iterations whatever the gradient's scale); the
+window with the lowest held-out loss is kept. ``solver="adam"`` trains the
+window and the head's weights together by Adam on mini-batches.
 """
 
 import time
+import warnings
 
 import autograd.numpy as anp
 import numpy as np
+from autograd import grad as grad_fn
 from autograd import value_and_grad
+from autograd.tracer import getval
 from sklearn.base import ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -32,6 +39,7 @@ from ._heads import (STD_EPS, cross_entropy, head_logits, head_shapes, init_head
 __all__ = ["DSTFTClassifier", "learn_task_window", "TaskWindowResult"]
 
 WINDOW_MODES = ("fixed", "constant", "time")
+SOLVERS = ("alternating", "adam")
 POWER_EPS = 1e-10
 
 
@@ -78,6 +86,23 @@ def _features_in_batches(model, X, lam, batch=256):
                            for i in range(0, len(X), batch)], axis=0)
 
 
+def _validation_split(n, validation_fraction, stratify, rng):
+    """(fit indices, validation indices), stratified when every class has 2 members;
+    no validation part when there are too few signals."""
+    n_val = int(np.ceil(validation_fraction * n))
+    if n_val < 1 or n - n_val < 2:
+        return np.arange(n), np.array([], dtype=int)
+    strat = stratify
+    if strat is not None and np.min(np.unique(strat, return_counts=True)[1]) < 2:
+        strat = None
+    try:
+        return train_test_split(np.arange(n), test_size=n_val,
+                                random_state=rng.randint(2**31 - 1), stratify=strat)
+    except ValueError:
+        return train_test_split(np.arange(n), test_size=n_val,
+                                random_state=rng.randint(2**31 - 1))
+
+
 def _train(model, X, T, *, lam0, bounds, learn_window, time_mode, alpha, batch_size,
            learning_rate, win_learning_rate, max_iter, early_stopping, validation_fraction,
            n_iter_no_change, tol, rng, verbose, stratify, name):
@@ -87,18 +112,7 @@ def _train(model, X, T, *, lam0, bounds, learn_window, time_mode, alpha, batch_s
     idx_val = np.array([], dtype=int)
     idx_tr = np.arange(n)
     if early_stopping:
-        n_val = int(np.ceil(validation_fraction * n))
-        if n_val >= 1 and n - n_val >= 2:
-            strat = stratify
-            if strat is not None and np.min(np.unique(strat, return_counts=True)[1]) < 2:
-                strat = None
-            try:
-                idx_tr, idx_val = train_test_split(np.arange(n), test_size=n_val,
-                                                   random_state=rng.randint(2**31 - 1),
-                                                   stratify=strat)
-            except ValueError:
-                idx_tr, idx_val = train_test_split(np.arange(n), test_size=n_val,
-                                                   random_state=rng.randint(2**31 - 1))
+        idx_tr, idx_val = _validation_split(n, validation_fraction, stratify, rng)
     n_frames = len(model.positions)
     u = np.full((1, n_frames) if time_mode else (), np.log(lam0), dtype=float)
     log_lo, log_hi = np.log(lo), np.log(hi)
@@ -208,6 +222,162 @@ def _train(model, X, T, *, lam0, bounds, learn_window, time_mode, alpha, batch_s
             "n_iter": len(loss_curve), "best_epoch": best["epoch"]}
 
 
+def _fit_linear_head(Zs, T, task, alpha, previous=None):
+    """The convex head at fixed features: multinomial logistic regression
+    (``C = 1 / alpha``: the same penalty as ``alpha / (2 n) sum W**2`` added
+    to the mean cross-entropy) or ridge regression. Returns the packed
+    parameters ``(W (D, C), b (C,))`` and the fitted scikit-learn estimator
+    (passed back as ``previous`` for a warm start)."""
+    if task == "classification":
+        codes = np.argmax(T, axis=1)
+        est = previous
+        if est is None:
+            C = 1.0 / alpha if alpha > 0 else np.inf
+            est = LogisticRegression(C=C, max_iter=500, tol=1e-5, warm_start=True)
+        present = np.unique(codes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(Zs, codes)
+        W = np.zeros((Zs.shape[1], T.shape[1]))
+        b = np.zeros(T.shape[1])
+        if len(present) == 2:  # one logit z: softmax of (-z/2, z/2) is sigmoid(z)
+            W[:, present[0]], W[:, present[1]] = -est.coef_[0] / 2, est.coef_[0] / 2
+            b[present[0]], b[present[1]] = -est.intercept_[0] / 2, est.intercept_[0] / 2
+        else:
+            W[:, present], b[present] = est.coef_.T, est.intercept_
+            if len(present) < T.shape[1]:  # classes absent from this part: never predicted
+                b[np.setdiff1d(np.arange(T.shape[1]), present)] = -1e3
+        return np.concatenate([W.ravel(), b]), est
+    est = Ridge(alpha=alpha / 2).fit(Zs, T)
+    return np.concatenate([np.asarray(est.coef_).T.ravel(), np.ravel(est.intercept_)]), est
+
+
+def _window_gradient(model, head, u, lo, hi, Z_val, T_val, Z_stat, X_val, X_stat, mean, var,
+                     batch=128):
+    """d(validation loss)/d(log win_length) with the head fixed.
+
+    The loss is the head's loss on the validation features standardized by
+    the fitting part's statistics; the statistics move with the window too,
+    their derivative estimated on the subset ``X_stat`` of the fitting part
+    (values: the full part's ``mean``, ``var``). First the cotangents of the
+    (small) feature matrices, then one vector-Jacobian product through the
+    DSTFT per batch of signals, so memory stays bounded."""
+    n_stat = len(Z_stat)
+
+    def small(Zv, Zs):
+        ms, vs = anp.mean(Zs, axis=0), anp.var(Zs, axis=0)
+        m = mean + ms - getval(ms)
+        v = var + vs - getval(vs)
+        out = model.outputs((Zv - m) / anp.sqrt(v + STD_EPS), head)
+        return model.data_loss(out, T_val)
+
+    value, (G_val, G_stat) = value_and_grad(small, argnum=(0, 1))(Z_val, Z_stat)
+    grad = np.zeros_like(u)
+    for Xp, Gp in ((X_val, G_val), (X_stat, G_stat)):
+        if n_stat == 0 and Xp is X_stat:
+            continue
+        for i in range(0, len(Xp), batch):
+            Xb, Gb = Xp[i:i + batch], Gp[i:i + batch]
+            grad = grad + grad_fn(lambda uu: anp.sum(
+                model.features(Xb, anp.exp(anp.clip(uu, np.log(lo), np.log(hi)))) * Gb))(u)
+    return float(value), grad
+
+
+def _alternate(model, linear, X, T, *, lam0, bounds, learn_window, time_mode, alpha, hidden,
+               win_step, max_iter,
+               early_stopping, validation_fraction, n_iter_no_change, tol, rng, verbose,
+               stratify, name, task, mlp_options, stat_size=256, min_step=0.01):
+    """Alternating optimization (the default solver).
+
+    Each iteration fits the convex head (logistic or ridge regression on the
+    standardized features) exactly at the current window, then moves
+    ``u = log(win_length)`` against the sign of the validation loss's
+    gradient (the head fixed), with a per-parameter step that grows by 1.2
+    while the sign holds and halves when it flips (Rprop): robust to the
+    gradient's scale, which varies by orders of magnitude with the window.
+    The window with the lowest validation loss is kept; the final head is
+    then fitted on all the training signals at that window.
+    """
+    lo, hi = bounds
+    n = len(X)
+    idx_fit, idx_val = np.arange(n), np.array([], dtype=int)
+    if early_stopping and learn_window:
+        idx_fit, idx_val = _validation_split(n, validation_fraction, stratify, rng)
+    use_val = len(idx_val) > 0
+    n_frames = len(model.positions)
+    u = np.full((1, n_frames) if time_mode else (), np.log(lam0), dtype=float)
+    log_lo, log_hi = np.log(lo), np.log(hi)
+    step = np.full_like(u, win_step)
+    prev_sign = np.zeros_like(u)
+    best = {"score": np.inf, "u": np.array(u), "epoch": 0}
+    loss_curve, val_curve, lam_curve = [], [], []
+    calm, previous = 0, None
+    n_stat = min(stat_size, len(idx_fit))
+    for it in range(1, max_iter + 1 if learn_window else 1):
+        t0 = time.perf_counter()
+        lam = np.exp(u)
+        Z = _features_in_batches(model, X, lam)
+        Zf = Z[idx_fit]
+        mean, var = Zf.mean(axis=0), Zf.var(axis=0)
+        scale = np.sqrt(var + STD_EPS)
+        head, previous = _fit_linear_head((Zf - mean) / scale, T[idx_fit], task, alpha, previous)
+        train_loss = float(linear.data_loss(linear.outputs((Zf - mean) / scale, head), T[idx_fit]))
+        loss_curve.append(train_loss)
+        lam_curve.append(float(np.mean(lam)))
+        score = train_loss
+        if use_val:
+            Zv = Z[idx_val]
+            score = float(linear.data_loss(linear.outputs((Zv - mean) / scale, head), T[idx_val]))
+            val_curve.append(score)
+        if verbose:
+            extra = f", validation loss {score:.4f}" if use_val else ""
+            print(f"[{name}] iteration {it:3d}: loss {train_loss:.4f}{extra}, "
+                  f"window {lam_curve[-1]:.1f} samples", end="", flush=True)
+        if score < best["score"] - tol * max(abs(best["score"]), 1e-12) or it == 1:
+            best = {"score": score, "u": np.array(u), "epoch": it}
+            calm = 0
+        else:
+            calm += 1
+        if (early_stopping and calm >= n_iter_no_change) or it == max_iter:
+            if verbose:
+                print(f" ({time.perf_counter() - t0:.1f} s)")
+            break
+        # gradient of the validation (else training) loss, the head fixed
+        gi = idx_val if use_val else idx_fit
+        si = rng.choice(idx_fit, size=n_stat, replace=False)
+        _, g = _window_gradient(linear, head, u, lo, hi, Z[gi], T[gi], Z[si], X[gi], X[si],
+                                mean, var)
+        if not np.all(np.isfinite(g)):
+            break
+        sign = np.sign(g)
+        step = np.where(sign * prev_sign > 0, step * 1.2,
+                        np.where(sign * prev_sign < 0, step * 0.5, step))
+        prev_sign = sign
+        u_new = np.clip(u - sign * step, log_lo, log_hi)
+        if verbose:
+            print(f", step {float(np.max(step)):.3f} ({time.perf_counter() - t0:.1f} s)")
+        if np.all(np.abs(u_new - u) < min_step):
+            break
+        u = u_new
+    lam = np.asarray(np.exp(best["u"]), dtype=float)
+    # final head: all the training signals at the kept window
+    Z = _features_in_batches(model, X, lam)
+    mean, var = Z.mean(axis=0), Z.var(axis=0)
+    scale = np.sqrt(var + STD_EPS)
+    if hidden:
+        state = _train(model, X, T, lam0=lam, bounds=(min(lo, np.min(lam)), max(hi, np.max(lam))),
+                       learn_window=False, time_mode=np.ndim(lam) > 0, alpha=alpha,
+                       early_stopping=early_stopping, validation_fraction=validation_fraction,
+                       n_iter_no_change=n_iter_no_change, tol=tol, rng=rng, verbose=verbose,
+                       stratify=stratify, name=name, **mlp_options)
+        head, mean, scale = state["head"], state["mean"], state["scale"]
+    else:
+        head, _ = _fit_linear_head((Z - mean) / scale, T, task, alpha)
+    return {"head": head, "lam": lam, "mean": mean, "scale": scale, "loss_curve": loss_curve,
+            "validation_scores": val_curve, "win_curve": lam_curve, "n_iter": len(loss_curve),
+            "best_epoch": best["epoch"]}
+
+
 class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     """Classifier on DSTFT features with a window length learned end to end.
 
@@ -215,9 +385,10 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     ``log`` of the power spectrogram pooled into ``n_bands`` frequency bands
     x ``n_segments`` time segments, a standardization, and a differentiable
     head: softmax regression (``hidden_layer_sizes=()``) or a small ReLU MLP.
-    The window and the head are trained jointly by Adam on the cross-entropy
-    (paper Eq. 35-36) over mini-batches, with L2 regularization ``alpha``
-    and early stopping on a validation fraction.
+    The window and the head minimize the cross-entropy (paper Eq. 35-36)
+    with L2 regularization ``alpha`` and early stopping on a validation
+    fraction: by default alternately (the convex head fitted exactly, then a
+    gradient step of the window), or jointly by Adam (``solver="adam"``).
 
     Parameters
     ----------
@@ -245,8 +416,11 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     batch_size : int, default=64
     learning_rate : float, default=0.01
         Adam step of the head's parameters.
-    win_learning_rate : float, default=0.05
-        Adam step of ``log(win_length)``: about 5 % of the length per step.
+    win_learning_rate : float, optional
+        ``solver="alternating"``: the initial step of ``log(win_length)``
+        (default 0.25, i.e. about 28 %; it then grows by 1.2 while the
+        gradient keeps its sign and halves when the sign flips).
+        ``solver="adam"``: Adam's step of ``log(win_length)`` (default 0.05).
     max_iter : int, default=20
         Epochs.
     early_stopping : bool, default=True
@@ -262,6 +436,18 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     verbose : int, default=0
     win_length_bounds : (lo, hi), optional
         Default ``(8, n_fft - 2)`` (``min(8, (n_fft - 2) / 2)`` for tiny FFTs).
+    solver : {"alternating", "adam"}, default="alternating"
+        ``"alternating"``: each iteration fits a softmax-regression head
+        exactly (:class:`~sklearn.linear_model.LogisticRegression`,
+        ``C = 1 / alpha``) at the current window, then takes one sign-based
+        step (Rprop) of ``log(win_length)`` along the gradient of the
+        validation cross-entropy through the DSTFT, the head fixed; the
+        window with the lowest validation loss is kept and the head refitted
+        on all the training signals (an MLP head, with
+        ``hidden_layer_sizes``, is trained by Adam at that window).
+        ``max_iter`` counts these iterations. Deterministic and reliable from
+        a poor initial window. ``"adam"``: window and head trained jointly
+        by Adam on mini-batches (``max_iter`` epochs).
 
     Attributes
     ----------
@@ -312,9 +498,9 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     def __init__(self, n_fft=256, hop_length=None, win_length=None, window_mode="constant",
                  window="hann", normalization="l1", n_bands=32, n_segments=16,
                  hidden_layer_sizes=(), alpha=1.0, batch_size=64, learning_rate=0.01,
-                 win_learning_rate=0.05, max_iter=20, early_stopping=True,
+                 win_learning_rate=None, max_iter=20, early_stopping=True,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, random_state=None,
-                 verbose=0, win_length_bounds=None):
+                 verbose=0, win_length_bounds=None, solver="alternating"):
         self.n_fft = n_fft
         self.hop_length = hop_length
         self.win_length = win_length
@@ -336,6 +522,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         self.random_state = random_state
         self.verbose = verbose
         self.win_length_bounds = win_length_bounds
+        self.solver = solver
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -359,7 +546,9 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         check_real(self.alpha, "alpha", low=0.0)
         check_int(self.batch_size, "batch_size", min_value=1)
         check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        check_real(self.win_learning_rate, "win_learning_rate", low=0.0)
+        if self.win_learning_rate is not None:
+            check_real(self.win_learning_rate, "win_learning_rate", low=0.0)
+        check_choice(self.solver, "solver", SOLVERS)
         check_int(self.max_iter, "max_iter", min_value=1)
         if not isinstance(self.early_stopping, (bool, np.bool_)):
             raise TypeError(f"early_stopping must be a bool, got {self.early_stopping!r}")
@@ -402,16 +591,30 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
 
     def _fit_model(self, X, T, task, stratify):
         model, bounds, lam0 = self._setup(X.shape[1], T.shape[1], task)
-        state = _train(model, X, T, lam0=lam0, bounds=bounds,
-                       learn_window=self.window_mode != "fixed",
-                       time_mode=self.window_mode == "time", alpha=float(self.alpha),
-                       batch_size=int(self.batch_size), learning_rate=float(self.learning_rate),
-                       win_learning_rate=float(self.win_learning_rate),
-                       max_iter=int(self.max_iter), early_stopping=bool(self.early_stopping),
-                       validation_fraction=float(self.validation_fraction),
-                       n_iter_no_change=int(self.n_iter_no_change), tol=float(self.tol),
-                       rng=check_random_state(self.random_state), verbose=int(self.verbose),
-                       stratify=stratify, name=type(self).__name__)
+        learn = self.window_mode != "fixed"
+        time_mode = self.window_mode == "time"
+        rng = check_random_state(self.random_state)
+        hidden = tuple(self._check_params()[2])
+        opts = dict(batch_size=int(self.batch_size), learning_rate=float(self.learning_rate),
+                    max_iter=int(self.max_iter))
+        common = dict(alpha=float(self.alpha), early_stopping=bool(self.early_stopping),
+                      validation_fraction=float(self.validation_fraction),
+                      n_iter_no_change=int(self.n_iter_no_change), tol=float(self.tol),
+                      rng=rng, verbose=int(self.verbose), stratify=stratify,
+                      name=type(self).__name__)
+        if self.solver == "adam":
+            win_lr = 0.05 if self.win_learning_rate is None else float(self.win_learning_rate)
+            state = _train(model, X, T, lam0=lam0, bounds=bounds, learn_window=learn,
+                           time_mode=time_mode, win_learning_rate=win_lr, **opts, **common)
+        else:
+            step = 0.25 if self.win_learning_rate is None else float(self.win_learning_rate)
+            linear = _Model(model.n_fft, model.positions, model.window, model.normalization,
+                            model.n_bands, model.n_segments,
+                            head_shapes(model.shapes[0][0][0], (), T.shape[1]), task)
+            state = _alternate(model, linear, X, T, lam0=lam0, bounds=bounds,
+                               learn_window=learn, time_mode=time_mode, hidden=hidden,
+                               win_step=step, max_iter=int(self.max_iter), task=task,
+                               mlp_options=dict(opts, win_learning_rate=0.0), **common)
         lam = state["lam"] if self.window_mode != "fixed" else np.asarray(lam0)
         self.win_length_ = float(lam) if lam.ndim == 0 else lam.reshape(-1)
         self.coefs_ = state["head"]

@@ -471,7 +471,10 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             win_length_bounds=p["bounds"], n_restarts=p["n_restarts"], n_jobs=self.n_jobs,
             random_state=self.random_state, max_iter=p["max_iter"], tol=p["tol"],
             learning_rate=p["learning_rate"], batch_size=p["batch_size"],
-            verbose=p["verbose"])
+            verbose=p["verbose"],
+            # the window is chosen for this transformer's pooling grid
+            **({"n_bands": self.n_bands, "n_segments": self.n_segments}
+               if self.layout == "pooled" else {}))
         self._store_result(result, X.shape[1], p)
         return self
 
