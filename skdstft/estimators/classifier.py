@@ -279,7 +279,7 @@ def _window_gradient(model, head, u, lo, hi, Z_val, T_val, Z_stat, X_val, X_stat
         for i in range(0, len(Xp), batch):
             Xb, Gb = Xp[i:i + batch], Gp[i:i + batch]
             grad = grad + grad_fn(lambda uu: anp.sum(
-                model.features(Xb, anp.exp(anp.clip(uu, np.log(lo), np.log(hi)))) * Gb))(u)
+                model.features(Xb, _lam_from_log(uu, lo, hi)) * Gb))(u)
     return float(value), grad
 
 
@@ -315,7 +315,7 @@ def _alternate(model, linear, X, T, *, lam0, bounds, learn_window, time_mode, al
     n_stat = min(stat_size, len(idx_fit))
     for it in range(1, max_iter + 1 if learn_window else 1):
         t0 = time.perf_counter()
-        lam = np.exp(u)
+        lam = np.clip(np.exp(u), lo, hi)
         Z = _features_in_batches(model, X, lam)
         Zf = Z[idx_fit]
         mean, var = Zf.mean(axis=0), Zf.var(axis=0)
@@ -359,7 +359,7 @@ def _alternate(model, linear, X, T, *, lam0, bounds, learn_window, time_mode, al
         if np.all(np.abs(u_new - u) < min_step):
             break
         u = u_new
-    lam = np.asarray(np.exp(best["u"]), dtype=float)
+    lam = np.asarray(np.clip(np.exp(best["u"]), lo, hi), dtype=float)
     # final head: all the training signals at the kept window
     Z = _features_in_batches(model, X, lam)
     mean, var = Z.mean(axis=0), Z.var(axis=0)
