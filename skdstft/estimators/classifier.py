@@ -33,8 +33,7 @@ from ..autodiff import dstft
 from ..features import extract_features, feature_names
 from ..positions import frame_positions
 from ._base import DSTFTBase
-from ._heads import (STD_EPS, cross_entropy, head_logits, head_shapes, init_head, l2_penalty,
-                     log_softmax)
+from ._heads import STD_EPS, cross_entropy, head_logits, head_shapes, init_head, l2_penalty, log_softmax
 
 __all__ = ["DSTFTClassifier", "learn_task_window", "TaskWindowResult"]
 
@@ -170,7 +169,7 @@ def _train(model, X, T, *, lam0, bounds, learn_window, time_mode, alpha, batch_s
                 continue
             adam["t"] += 1
             k = adam["t"]
-            for key, p, g, lr in (("h", None, g_h, learning_rate), ("u", None, g_u,
+            for key, _p, g, lr in (("h", None, g_h, learning_rate), ("u", None, g_u,
                                                                     win_learning_rate)):
                 m = adam["m_" + key] = b1 * adam["m_" + key] + (1 - b1) * g
                 v = adam["v_" + key] = b2 * adam["v_" + key] + (1 - b2) * g * g
@@ -278,7 +277,7 @@ def _window_gradient(model, head, u, lo, hi, Z_val, T_val, Z_stat, X_val, X_stat
             continue
         for i in range(0, len(Xp), batch):
             Xb, Gb = Xp[i:i + batch], Gp[i:i + batch]
-            grad = grad + grad_fn(lambda uu: anp.sum(
+            grad = grad + grad_fn(lambda uu, Xb=Xb, Gb=Gb: anp.sum(
                 model.features(Xb, _lam_from_log(uu, lo, hi)) * Gb))(u)
     return float(value), grad
 
@@ -473,13 +472,15 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
 
     Notes
     -----
-    Standardization: during training each mini-batch is standardized with
-    its own mean and variance, inside the differentiated graph, so the
-    gradient with respect to the window accounts for the change in feature
-    scale (batch norm without affine parameters: the head's weights absorb
-    them). Predictions use fixed statistics: those of the training signals
-    at the final window. Validation uses running averages of the batch
-    statistics.
+    Standardization with ``solver="alternating"``: the head is fitted on
+    features standardized by the fitting part's statistics; the window's
+    gradient includes how those statistics move with the window (estimated
+    on a subset of 256 signals). With ``solver="adam"``: each mini-batch is
+    standardized with its own mean and variance, inside the differentiated
+    graph (batch norm without affine parameters: the head's weights absorb
+    them), and validation uses running averages of the batch statistics.
+    Predictions use fixed statistics: those of the training signals at the
+    final window.
 
     Examples
     --------
@@ -711,7 +712,8 @@ def learn_task_window(X, y, **dstft_params):
     **dstft_params
         Any :class:`DSTFTClassifier` parameter (``n_fft``, ``hop_length``,
         ``win_length`` as the initial value, ``window_mode`` in
-        ``"constant"``/``"time"``, ``max_iter`` in epochs, ``alpha``,
+        ``"constant"``/``"time"``, ``solver``, ``max_iter`` (alternating
+        iterations, or Adam epochs), ``alpha``,
         ``hidden_layer_sizes``, ...). Unknown names raise ``TypeError``.
 
     Also accepted (and ignored, for :class:`~skdstft.DSTFTTransformer`'s
