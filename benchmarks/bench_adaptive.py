@@ -10,9 +10,9 @@ three-component test signal of the paper, stretched), ``n_fft=512``, hop
 Targets: at most 60 s and at most 300 MB of peak resident memory above the
 baseline after the imports. Each measurement runs in a fresh Python
 subprocess so that neither the import cost nor memory held by an earlier
-run counts: the child records ``ru_maxrss`` after importing and after the
+run counts: the child resets the peak after importing and reads it after the
 constant fit and the adaptation (the fit, a cheap FFT-backend problem, is
-included in the peak but not in the time) (``resource.getrusage``; Linux reports kilobytes).
+included in the peak but not in the time); see ``benchmarks/_memory.py``.
 """
 
 import json
@@ -24,16 +24,14 @@ N_SAMPLES, N_FFT, HOP, N_ITER = 16000, 512, 128, 100
 TARGET_SECONDS, TARGET_MB = 60.0, 300.0
 
 _CHILD = textwrap.dedent(f"""
-    import json, resource, sys, time, warnings
+    import json, sys, time, warnings
     import numpy as np
+    sys.path.insert(0, {repr(str(__import__("pathlib").Path(__file__).resolve().parents[1]))})
+    from benchmarks._memory import peak_rss, rss_before_work
     from skdstft import AdaptiveSpectrogram
     from skdstft.signals import three_component
 
-    def rss_mb():
-        scale = 1.0 if sys.platform == "darwin" else 1024.0  # bytes vs kB
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
-
-    base = rss_mb()  # the import baseline
+    base = rss_before_work() / 2**20  # after the imports, peak reset
     x = three_component({N_SAMPLES})
     est = AdaptiveSpectrogram(n_fft={N_FFT}, hop_length={HOP}, max_iter=30)
     with warnings.catch_warnings():
@@ -46,7 +44,7 @@ _CHILD = textwrap.dedent(f"""
         warnings.simplefilter("ignore")
         result = est.adapt(x)
     seconds = time.perf_counter() - start
-    peak = rss_mb()
+    peak = peak_rss() / 2**20
     print(json.dumps(dict(seconds=seconds, base_mb=base, peak_mb=peak,
                           n_iter=result.n_iter, shape=list(result.win_lengths.shape),
                           reduction=1 - result.criterion / result.initial_criterion)))

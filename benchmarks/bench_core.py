@@ -48,6 +48,11 @@ import time
 
 import numpy as np
 
+try:
+    from benchmarks._memory import peak_rss, rss_before_work
+except ImportError:  # run as a script: benchmarks/ is on sys.path
+    from _memory import peak_rss, rss_before_work
+
 REPEATS = 21
 WARMUP = 3
 
@@ -137,38 +142,6 @@ def _speed_rows():
     ]
 
 
-def _read_status_kb(field):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return float(line.split()[1]) * 1024.0
-    raise OSError(field)
-
-
-def _rss_before_work():
-    """Current RSS with the peak reset to it (Linux), else the peak so far."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")  # reset VmHWM to the current RSS
-        return _read_status_kb("VmRSS")
-    except OSError:
-        return _ru_maxrss()
-
-
-def _peak_rss():
-    try:
-        return _read_status_kb("VmHWM")
-    except OSError:
-        return _ru_maxrss()
-
-
-def _ru_maxrss():
-    import resource
-    # ru_maxrss is in KiB on Linux, bytes on macOS
-    unit = 1.0 if sys.platform == "darwin" else 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
-
-
 def _memory_child():
     """Runs in a fresh interpreter; prints the peak growth as JSON."""
     import tracemalloc
@@ -187,9 +160,9 @@ def _memory_child():
         return shannon_entropy(dstft(x, lam_, positions, n_fft=N_FFT))
 
     vg = autograd.value_and_grad(loss)
-    before = _rss_before_work()
+    before = rss_before_work()
     value, grad = vg(lam)
-    after = _peak_rss()
+    after = peak_rss()
     assert np.isfinite(value) and grad.shape == lam.shape and np.all(np.isfinite(grad))
     tracemalloc.start()
     vg(lam)

@@ -45,6 +45,11 @@ import time
 
 import numpy as np
 
+try:
+    from benchmarks._memory import peak_rss, rss_before_work
+except ImportError:  # run as a script: benchmarks/ is on sys.path
+    from _memory import peak_rss, rss_before_work
+
 N_SAMPLES = 8_000
 COUNTS = (1_000, 10_000)
 N_FFT = 512
@@ -54,38 +59,6 @@ FS = 16_000
 LONG_SECONDS = 600           # 9.6 M samples
 LONG_MEMORY_TARGET_MB = 4096.0
 ADAPT_MAX_ITER = 3
-
-
-# -- memory probes (run inside the child) -----------------------------------------
-def _read_status_bytes(field):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return float(line.split()[1]) * 1024.0
-    raise OSError(field)
-
-
-def _ru_maxrss():
-    import resource
-    unit = 1.0 if sys.platform == "darwin" else 1024.0  # KiB on Linux, bytes on macOS
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
-
-
-def _rss_before_work():
-    """Current RSS with the peak reset to it (Linux), else the peak so far."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return _read_status_bytes("VmRSS")
-    except OSError:
-        return _ru_maxrss()
-
-
-def _peak_rss():
-    try:
-        return _read_status_bytes("VmHWM")
-    except OSError:
-        return _ru_maxrss()
 
 
 class _Measure:
@@ -99,14 +72,14 @@ class _Measure:
         if self.trace:
             tracemalloc.start()
             self.traced_before = tracemalloc.get_traced_memory()[0]
-        self.rss_before = _rss_before_work()
+        self.rss_before = rss_before_work()
         self.start = time.perf_counter()
         return self
 
     def __exit__(self, *exc):
         import tracemalloc
         self.seconds = time.perf_counter() - self.start
-        self.rss_growth = _peak_rss() - self.rss_before
+        self.rss_growth = peak_rss() - self.rss_before
         if self.trace:
             self.traced_growth = tracemalloc.get_traced_memory()[1] - self.traced_before
             tracemalloc.stop()

@@ -95,11 +95,15 @@ def _validation_split(n, validation_fraction, stratify, rng):
     if strat is not None and np.min(np.unique(strat, return_counts=True)[1]) < 2:
         strat = None
     try:
-        return train_test_split(np.arange(n), test_size=n_val,
-                                random_state=rng.randint(2**31 - 1), stratify=strat)
+        idx_fit, idx_val = train_test_split(np.arange(n), test_size=n_val,
+                                            random_state=rng.randint(2**31 - 1), stratify=strat)
     except ValueError:
-        return train_test_split(np.arange(n), test_size=n_val,
-                                random_state=rng.randint(2**31 - 1))
+        idx_fit, idx_val = train_test_split(np.arange(n), test_size=n_val,
+                                            random_state=rng.randint(2**31 - 1))
+    if stratify is not None and len(np.unique(stratify[idx_fit])) < len(np.unique(stratify)):
+        # too few signals to hold out a part and keep every class in the rest
+        return np.arange(n), np.array([], dtype=int)
+    return idx_fit, idx_val
 
 
 def _train(model, X, T, *, lam0, bounds, learn_window, time_mode, alpha, batch_size,
