@@ -174,7 +174,13 @@ def _lbfgs(tracker, z0, max_iter, tol, verbose):
     g_max = float(np.max(np.abs(g0))) if g0.size else 0.0
     scale = _LBFGS_FIRST_STEP / g_max if np.isfinite(first) and g_max > 0 else 1.0
 
+    pending = [(z0.copy(), first, g0)]  # scipy starts by evaluating z0: reuse it
+
     def fun(z):
+        if pending:
+            z_first, loss, grad = pending.pop()
+            if np.array_equal(z, z_first):
+                return loss * scale, grad * scale
         loss, grad = tracker(z)
         return loss * scale, grad * scale
 
@@ -291,8 +297,11 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
         Index of the lowest final loss (ties: the lowest index).
     results : list of OptimizeResult, in the order of ``inits``.
     """
-    results = Parallel(n_jobs=n_jobs, verbose=verbose)(
-        delayed(_run_one)(fun, x0, bounds, options) for x0 in inits)
+    if len(inits) == 1:  # nothing to parallelize: spare joblib's dispatch
+        results = [_run_one(fun, inits[0], bounds, options)]
+    else:
+        results = Parallel(n_jobs=n_jobs, verbose=verbose)(
+            delayed(_run_one)(fun, x0, bounds, options) for x0 in inits)
     losses = np.array([r.loss for r in results], dtype=float)
     if not np.any(np.isfinite(losses)):
         messages = "; ".join(r.message for r in results if r.message)
