@@ -9,11 +9,11 @@ entropy of the spectrogram, as a function of ``lam``, has a single interior
 minimum (paper Fig. 2), which ``DSTFTTransformer`` finds by gradient descent
 in a few iterations instead of a 901-point grid search.
 
-Run ``python examples/entropy_window_length.py [output.png]``; it prints the
-numbers and writes the figure (default ``entropy_window_length.png``).
+Run ``python examples/entropy_window_length.py [--out output.png]``; it prints
+the numbers and writes the figure (default ``entropy_window_length.png``).
 """
 
-import sys
+import argparse
 import time
 
 import matplotlib
@@ -95,4 +95,6 @@ def main(path="entropy_window_length.png"):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="entropy_window_length.png", help="figure to write")
+    main(parser.parse_args().out)
