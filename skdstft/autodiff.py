@@ -28,7 +28,7 @@ from .positions import frame_positions
 from .transform import DEFAULT_CHUNK_BYTES, gather_frames, windowed_adjoint, windowed_transform
 from .windows import frame_windows, get_window
 
-__all__ = ["dstft"]
+__all__ = ["dstft", "dstft_unchecked"]
 
 
 def _window_fns(window, normalization, n_fft):
@@ -180,9 +180,23 @@ def dstft(x, win_length, positions=None, *, n_fft, window="hann", normalization=
         positions = pos_val
     if not hasattr(getval(win_length), "shape") and not np.isscalar(getval(win_length)):
         win_length = np.asarray(win_length, dtype=float)
-    single = x_val.ndim == 1
+    return dstft_unchecked(x, win_length, positions, n_fft=n_fft, window=window,
+                           normalization=normalization, chunk_bytes=chunk_bytes)
+
+
+def dstft_unchecked(x, win_length, positions, *, n_fft, window, normalization,
+                    chunk_bytes=DEFAULT_CHUNK_BYTES):
+    """:func:`dstft` without its input checks, for an optimizer's inner loop.
+
+    The caller guarantees what :func:`dstft` checks: ``x`` a finite float32 or
+    float64 array (N,) or (B, N); ``positions`` a finite, strictly increasing
+    float array (T,); ``win_length`` within ``(0, n_fft - 2]`` (up to
+    rounding) and broadcastable to (F, T); ``window`` a :class:`Window`.
+    Estimators validate once in ``fit`` and call this at every evaluation.
+    """
+    single = np.ndim(getval(x)) == 1
     # reshape, not indexing: autograd's VJP of x[None] / out[0] is a slow
     # np.add.at into a zero array, reshape's is a reshape
-    xb = anp.reshape(x, (1, n_samples)) if single else x
+    xb = anp.reshape(x, (1, np.shape(getval(x))[-1])) if single else x
     out = _dstft_batch(xb, win_length, positions, n_fft, window, normalization, chunk_bytes)
     return anp.reshape(out, out.shape[1:]) if single else out

@@ -33,10 +33,11 @@ import numpy as np
 from autograd.tracer import getval
 
 from . import losses
-from ._validation import check_choice
-from .autodiff import dstft
+from ._validation import check_choice, check_positions, check_signal
+from .autodiff import dstft, dstft_unchecked
 from .estimators._base import criterion_loss
 from .positions import fixed_overlap_positions
+from .windows import get_window
 
 __all__ = ["RepresentationObjective", "WINDOW_MODES", "HOP_MODES"]
 
@@ -85,7 +86,8 @@ class RepresentationObjective:
                  criterion="entropy", power=1, scope="global", alpha=3, reg=0.0,
                  reg_scale=1.0, coverage=0.0, min_overlap=0.5, window="hann",
                  normalization="l1", batch_size=None, seed=0):
-        self.X = X
+        # checked here, once: every evaluation then skips dstft's input checks
+        self.X = X = check_signal(X, "X")
         self.n_fft = n_fft
         self.n_freqs = n_fft // 2 + 1
         self.n_frames = int(n_frames)
@@ -97,7 +99,7 @@ class RepresentationObjective:
         if self.hop_mode == "fixed":
             if positions is None or len(positions) != self.n_frames:
                 raise ValueError("hop_mode='fixed' needs positions of length n_frames")
-        self.positions = None if positions is None else np.asarray(positions, dtype=float)
+        self.positions = None if positions is None else check_positions(positions)
         hi = n_fft - 2 if win_bounds[1] is None else win_bounds[1]
         self.win_bounds = (float(win_bounds[0]), float(hi))
         self.hop_bounds = (1.0, float(n_fft)) if hop_bounds is None else tuple(map(float, hop_bounds))
@@ -105,6 +107,7 @@ class RepresentationObjective:
         self.reg, self.reg_scale = float(reg), float(reg_scale)
         self.coverage, self.min_overlap = float(coverage), float(min_overlap)
         self.window, self.normalization = window, normalization
+        self._window = get_window(window)
         self.batch_size, self.seed = batch_size, seed
 
     # -- parameterization -------------------------------------------------
@@ -187,8 +190,9 @@ class RepresentationObjective:
     def __call__(self, theta, iteration=None):
         lam, _, positions = self.unpack(theta)
         X = self._batch(iteration)
-        S = dstft(X, lam, positions, n_fft=self.n_fft, window=self.window,
-                  normalization=self.normalization)
+        # inputs checked at construction; the optimizer stays within the bounds
+        S = dstft_unchecked(X, lam, positions, n_fft=self.n_fft, window=self._window,
+                            normalization=self.normalization)
         if self.hop_mode == "overlap":
             keep = np.flatnonzero(self._frame_mask(lam, positions))
             S = S[..., keep]
