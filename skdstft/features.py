@@ -143,6 +143,10 @@ def feature_names(n_freqs, n_frames, *, layout="pooled", n_bands=32, n_segments=
 
 def n_features(n_freqs, n_frames, *, layout="pooled", n_bands=32, n_segments=16,
                stats=("mean", "std", "max")):
-    """Number of columns of :func:`extract_features`."""
-    return len(feature_names(n_freqs, n_frames, layout=layout, n_bands=n_bands,
-                             n_segments=n_segments, stats=stats))
+    """Number of columns of :func:`extract_features` (without building the names)."""
+    layout = _check_layout(layout, n_bands, n_segments, stats)
+    if layout == "flat":
+        return n_freqs * n_frames
+    if layout == "pooled":
+        return n_bands * n_segments
+    return n_bands * len(stats)

@@ -19,7 +19,7 @@ from .._validation import (
     check_real,
     check_signal_matrix,
 )
-from ..features import KINDS, LAYOUTS, extract_features, feature_names
+from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
 from ..windows import get_window
 
 __all__ = ["DSTFTBase", "criterion_loss", "CRITERIA"]
@@ -104,9 +104,9 @@ class DSTFTBase(BaseEstimator):
         self.n_bands_ = min(int(self.n_bands), n_freqs)
         self.n_segments_ = min(int(self.n_segments), n_frames)
         self.n_frames_ = n_frames
-        names = feature_names(n_freqs, n_frames, layout=self.layout, n_bands=self.n_bands_,
-                              n_segments=self.n_segments_, stats=self.stats)
-        self._feature_names_out = names
+        _check_layout(self.layout, self.n_bands_, self.n_segments_, self.stats)
+        # names are built on request: a flat layout has F * T of them
+        self._feature_grid = n_freqs
 
     def _features(self, S):
         """(B, F, T) spectrograms -> (B, n_features) with the fitted grid."""
@@ -121,6 +121,10 @@ class DSTFTBase(BaseEstimator):
                                 n_bands=self.n_bands_, n_segments=self.n_segments_,
                                 stats=self.stats)
 
+    def _n_features_out(self):
+        return n_features(self._feature_grid, self.n_frames_, layout=self.layout,
+                          n_bands=self.n_bands_, n_segments=self.n_segments_, stats=self.stats)
+
     def get_feature_names_out(self, input_features=None):
         """Names of the columns of ``transform``'s output.
 
@@ -129,4 +133,6 @@ class DSTFTBase(BaseEstimator):
         """
         check_is_fitted(self, "n_bands_")
         _check_feature_names_in(self, input_features, generate_names=False)
-        return self._feature_names_out.copy()
+        return feature_names(self._feature_grid, self.n_frames_, layout=self.layout,
+                             n_bands=self.n_bands_, n_segments=self.n_segments_,
+                             stats=self.stats)

@@ -590,7 +590,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         """
         check_is_fitted(self, "win_length_")
         X = np.asarray(self._check_transform_X(X), dtype=np.float64)
-        out = np.empty((X.shape[0], len(self._feature_names_out)))
+        out = np.empty((X.shape[0], self._n_features_out()))
         row = 0
         for chunk, S in self._transform_chunks(X):
             out[row:row + len(chunk)] = self._features(S)
