@@ -85,10 +85,8 @@ def _format_value(value):
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
 
 
-def print_table(rows, markdown=False):
-    header = ["suite", "measure", "value", "unit", "target", "met"]
-    lines = [[r["suite"], r["name"], _format_value(r["value"]), r.get("unit", ""),
-              _format_value(r.get("target")), _format_value(r.get("ok"))] for r in rows]
+def _print_grid(header, lines, markdown=False, rule=False):
+    """Print rows of strings as a Markdown table or as aligned columns."""
     if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -97,25 +95,24 @@ def print_table(rows, markdown=False):
         return
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
+    if rule:
+        print("  ".join("-" * w for w in widths))
     for line in lines:
         print("  ".join(c.ljust(w) for c, w in zip(line, widths)))
+
+
+def print_table(rows, markdown=False):
+    header = ["suite", "measure", "value", "unit", "target", "met"]
+    lines = [[r["suite"], r["name"], _format_value(r["value"]), r.get("unit", ""),
+              _format_value(r.get("target")), _format_value(r.get("ok"))] for r in rows]
+    _print_grid(header, lines, markdown, rule=True)
 
 
 def print_scaling(rows, markdown=False):
     cols = ["curve", "n_signals", "n_samples", "n_fft", "forward_ms", "value_and_grad_ms",
             "grad_over_forward"]
-    text = [[_format_value(r[c]) if c != "curve" else r[c] for c in cols] for r in rows]
-    if markdown:
-        print("| " + " | ".join(cols) + " |")
-        print("|" + "---|" * len(cols))
-        for line in text:
-            print("| " + " | ".join(line) + " |")
-        return
-    widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(cols)]
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
-    for line in text:
-        print("  ".join(c.ljust(w) for c, w in zip(line, widths)))
+    lines = [[_format_value(r[c]) if c != "curve" else r[c] for c in cols] for r in rows]
+    _print_grid(cols, lines, markdown)
 
 
 def plot_scaling(rows, path):
