@@ -12,18 +12,25 @@ computed by the same backend as the forward pass (paper Remark IV.2):
   second term comes from referencing the phase to the real centre);
 * signal: the transpose of the (linear) transform, an overlap-add.
 
+When the window length is being differentiated, the forward pass computes
+``D_lam`` too, from the same gathered frames (and, for a time-varying
+length, the same trigonometry of the windows), and hands it to the VJP:
+the frames are gathered once per value-and-gradient.
+
 The primitive is module level so that it pickles by reference (joblib and
 dask workers import it).
 """
 
+import threading
 from functools import partial
 
 import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
-from autograd.tracer import getval
+from autograd.tracer import getval, isbox
 
 from . import _validation as val
+from ._reductions import real_dot
 from .positions import frame_positions
 from .transform import DEFAULT_CHUNK_BYTES, gather_frames, windowed_adjoint, windowed_transform
 from .windows import frame_windows, get_window
@@ -37,13 +44,32 @@ def _window_fns(window, normalization, n_fft):
                          kind=kind) for kind in ("value", "dlam", "dt"))
 
 
+# The derivative-window transform of the last forward pass that was asked to
+# keep it (``keep_dlam``), picked up by the window-length VJP set-up that
+# autograd runs right after that forward pass. Thread-local: joblib's
+# threading backend may run several optimizations at once.
+_DLAM = threading.local()
+
+
 @primitive
-def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_bytes):
-    """Raw transform of a (B, N) float array; returns (B, F, T)."""
+def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_bytes,
+                 keep_dlam=False):
+    """Raw transform of a (B, N) float array; returns (B, F, T).
+
+    With ``keep_dlam`` (set when the window length is being differentiated)
+    the derivative-window transform ``D_lam`` is computed from the same
+    gathered frames and left for the VJP: the frames are gathered once."""
     frames = gather_frames(x, positions, n_fft)
-    value, _, _ = _window_fns(window, normalization, n_fft)
-    return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
-                              overwrite=True)
+    if not keep_dlam:
+        value, _, _ = _window_fns(window, normalization, n_fft)
+        return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
+                                  overwrite=True)
+    both = partial(frame_windows, window, n_fft=n_fft, normalization=normalization,
+                   kind=("dlam", "value"))
+    d_lam, out = windowed_transform(frames, win_length, both, n_fft, chunk_bytes=chunk_bytes,
+                                    overwrite=True, n_windows=2)
+    _DLAM.key, _DLAM.value = (x, win_length, positions, out), d_lam
+    return out
 
 
 def _real_inner(g, d, like):
@@ -55,7 +81,10 @@ def _real_inner(g, d, like):
     keep = ("k" if shape2[0] != 1 else "") + ("n" if shape2[1] != 1 else "")
     if keep == "kn":
         return _unbroadcast(np.real(g * d).sum(axis=0), like)
-    out = np.einsum("bkn,bkn->" + keep, g, d).real
+    if keep:
+        out = np.einsum("bkn,bkn->" + keep, g, d).real
+    else:
+        out = np.array(sum(real_dot(gb, db) for gb, db in zip(g, d)))
     dtype = np.result_type(getattr(like, "dtype", np.float64), np.float32)
     if not np.issubdtype(dtype, np.floating):
         dtype = np.float64
@@ -76,7 +105,8 @@ def _unbroadcast(grad, like):
     return np.asarray(grad, dtype=dtype).reshape(shape)
 
 
-def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes):
+def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
+           keep_dlam=False):
     def vjp(g):
         frames = gather_frames(x, positions, n_fft, data=False)  # geometry only
         value, _, _ = _window_fns(window, normalization, n_fft)
@@ -84,17 +114,28 @@ def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_by
     return vjp
 
 
-def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes):
+def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
+                    keep_dlam=False):
+    key = getattr(_DLAM, "key", None)
+    d_lam = None
+    if keep_dlam and key is not None and all(a is b for a, b in zip(key, (x, win_length,
+                                                                         positions, ans))):
+        d_lam = _DLAM.value
+    _DLAM.key = _DLAM.value = None
+
     def vjp(g):
-        frames = gather_frames(x, positions, n_fft)
-        _, dlam, _ = _window_fns(window, normalization, n_fft)
-        d_lam = windowed_transform(frames, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
+        d = d_lam
+        if d is None:
+            frames = gather_frames(x, positions, n_fft)
+            _, dlam, _ = _window_fns(window, normalization, n_fft)
+            d = windowed_transform(frames, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
                                    overwrite=True)
-        return _real_inner(g, d_lam, win_length)  # the batch shares the lengths
+        return _real_inner(g, d, win_length)  # the batch shares the lengths
     return vjp
 
 
-def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes):
+def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
+                   keep_dlam=False):
     def vjp(g):
         frames = gather_frames(x, positions, n_fft)
         _, _, dt = _window_fns(window, normalization, n_fft)
@@ -198,5 +239,6 @@ def dstft_unchecked(x, win_length, positions, *, n_fft, window, normalization,
     # reshape, not indexing: autograd's VJP of x[None] / out[0] is a slow
     # np.add.at into a zero array, reshape's is a reshape
     xb = anp.reshape(x, (1, np.shape(getval(x))[-1])) if single else x
-    out = _dstft_batch(xb, win_length, positions, n_fft, window, normalization, chunk_bytes)
+    out = _dstft_batch(xb, win_length, positions, n_fft, window, normalization, chunk_bytes,
+                       isbox(win_length))
     return anp.reshape(out, out.shape[1:]) if single else out

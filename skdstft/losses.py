@@ -30,6 +30,7 @@ import numpy as np
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval
 
+from ._reductions import real_dot
 from ._validation import check_choice, check_lengths, check_positions, check_real, check_spectrogram
 
 __all__ = [
@@ -121,8 +122,13 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
 def _shannon_parts(S, power, axes, eps):
     """Plain-numpy pieces of the entropy, shared by its value and its gradient
     (same guards as the module docstring: scale by the max, where-guards).
-    In place wherever possible: on large spectrograms every extra full-size
-    temporary costs about as much as the arithmetic."""
+
+    With ``A = (|S| / c)**power``, ``T = sum A`` and ``u = A + eps T`` (so
+    that ``p = A / T`` and ``p + eps = u / T``) the entropy is
+    ``log T - sum(A log u) / T``: ``p`` and ``p + eps`` are never formed.
+    On large spectrograms every full-size temporary costs about as much as
+    the arithmetic (and a fresh page of memory more than that), hence the
+    in-place steps."""
     a = np.abs(S)
     if a.dtype.kind != "f":  # an integer magnitude array
         a = a.astype(np.float64)
@@ -136,17 +142,27 @@ def _shannon_parts(S, power, axes, eps):
         np.power(a, power, out=A, where=a > 0)
     total = A.sum(axis=axes, keepdims=True)
     total = np.where(total > 0, total, 1.0).astype(a.dtype)
-    p = A / total
-    q = p + eps
-    log_q = np.log(q)
-    return c, a, total, p, q, log_q
+    u = A + eps * total
+    log_u = np.log(u)
+    return c, a, A, total, u, log_u
+
+
+def _shannon_value(parts, axes):
+    """``-sum p log(p + eps) = log T - sum(A log u) / T`` per group."""
+    _, _, A, total, _, log_u = parts
+    return np.log(total) - _group_dot(A, log_u, axes) / total
 
 
 def _group_dot(u, v, axes):
-    """``sum(u * v)`` over ``axes`` (kept) without a full-size temporary."""
+    """``sum(u * v)`` over ``axes`` (kept) without a full-size temporary
+    (a BLAS dot per signal over the whole plane)."""
     if axes == (-2,):
         return np.einsum("...ft,...ft->...t", u, v)[..., None, :]
-    return np.einsum("...ft,...ft->...", u, v)[..., None, None]
+    lead = u.shape[:-2]
+    u2 = u.reshape((-1,) + u.shape[-2:])
+    v2 = v.reshape((-1,) + v.shape[-2:])
+    out = np.array([real_dot(a, b) for a, b in zip(u2, v2)], dtype=u.dtype)
+    return out.reshape(lead + (1, 1))
 
 
 # The last entropy evaluated, so that autograd's gradient set-up (called right
@@ -161,8 +177,7 @@ def _shannon_core(S, power, axes, eps):
     entropy's gradient costs a few array passes instead of autograd's dozen."""
     parts = _shannon_parts(S, power, axes, eps)
     _LAST.key, _LAST.parts = (S, power, axes, eps), parts
-    p, log_q = parts[3], parts[5]
-    return -_group_dot(p, log_q, axes)
+    return _shannon_value(parts, axes)
 
 
 def _shannon_core_vjp(ans, S, power, axes, eps):
@@ -172,17 +187,19 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
     else:
         parts = _shannon_parts(S, power, axes, eps)
     _LAST.key = _LAST.parts = None
-    c, a, total, p, q, log_q = parts
-    # dh/dp = -(log q + p / q) = -(log q + 1 - eps / q), q = p + eps. Through
-    # p = A / sum(A) the constant -1 cancels where sum(p) = 1, and where the
-    # sum is 0 (held at 1, as in the value) S = 0 and the gradient below is 0.
-    dh = np.divide(eps, q, out=q)
-    np.subtract(dh, log_q, out=dh)  # -(log q - eps / q)
-    dh -= _group_dot(p, dh, axes)
+    c, a, A, total, u, log_u = parts
+    # dh/dp = -(log q + p / q) = -(log q + 1) + eps / q with q = p + eps = u / T.
+    # Through p = A / T only the part of dh/dp that varies over the group
+    # counts (sum p = 1), so constants drop: dh/dA = (m - sum(p m)) / T with
+    # m = eps T / u - log u. Where T is 0 (held at 1, as in the value) S = 0
+    # and the gradient below is 0.
+    dh = np.divide(eps * total, u, out=u)
+    dh -= log_u
+    dh -= _group_dot(A, dh, axes) / total
     # Magnitudes far below the maximum are floored in the slopes below: their
     # S is (relatively) at most ~1e-154 (float64; ~1e-19 in float32), and an
     # exact 1 / |S| there would overflow; every gradient stays finite.
-    a_floor = np.maximum(a, np.sqrt(np.finfo(a.dtype).tiny))
+    a_floor = np.maximum(a, np.sqrt(np.finfo(a.dtype).tiny), out=a)  # a is not needed after
     if power != 1:
         dh *= power * a_floor ** (power - 1)
     # A real function of complex S gets autograd's cotangent dRe - i dIm:
@@ -192,16 +209,21 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
     # 1 / (total c) now; the second 1 / c after multiplying by S, so that
     # float32 stays in range for amplitudes from 1e-30 to 1e+30.
     dh *= 1.0 / (total * c)
+    inv_c = 1.0 / c
 
     def vjp(g):
         r = dh if np.ndim(g) == 0 and g == 1 else dh * g
         if np.iscomplexobj(S):
             out = np.empty_like(S)  # same memory layout as S: no transposing copy
             np.multiply(S.real, r, out=out.real)
-            np.multiply(S.imag, -r, out=out.imag)
+            np.multiply(S.imag, r, out=out.imag)
+            np.negative(out.imag, out=out.imag)
         else:  # a real (magnitude) array: d|S|/dS = sign(S)
             out = S * r
-        out /= c
+        # one real scalar per signal: a complex division by a broadcast
+        # (B, 1, 1) array costs ten times as much
+        for b, scale in np.ndenumerate(inv_c[..., 0, 0]):
+            out[b] *= scale.item()
         return out
     return vjp
 

@@ -160,7 +160,7 @@ def _chunk_frames(n_freqs, n_fft, n_batch, n_frames, itemsize, chunk_bytes):
 
 
 def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFAULT_CHUNK_BYTES,
-                       overwrite=False):
+                       overwrite=False, n_windows=None):
     """``U`` of the module docstring for a window function ``v``.
 
     Parameters
@@ -180,11 +180,18 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     overwrite : bool
         Allow the FFT backend to window ``frames.data`` in place (saves one
         ``(B, T, K)`` temporary); the frames must not be used afterwards.
+    n_windows : int, optional
+        When given, ``window_fn`` evaluates that many windows at once (a
+        tuple of values, or ``multiply`` a tuple of arrays: ``frame_windows``
+        with a tuple of kinds, which shares their trigonometry) and a tuple
+        of transforms comes back, all from one gathering of the frames.
 
     Returns
     -------
-    U : complex ndarray (B, F, T)
+    U : complex ndarray (B, F, T), or a tuple of ``n_windows`` of them
     """
+    many = n_windows is not None
+    count = n_windows if many else 1
     dtype = frames.dtype
     data = frames.data
     n_batch, n_frames = data.shape[0], data.shape[1]
@@ -192,43 +199,56 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     lam = _as_2d(win_length, dtype)
     frac = frames.frac
     common = frames.common_frac
+
+    def each(windows):
+        return windows if many else (windows,)
+
     if lam.shape[0] == 1:
-        windowed = data if overwrite else data.copy()
+        # the last window may go into the frames themselves (``overwrite``)
+        in_place = [overwrite and i == count - 1 for i in range(count)]
         if lam.shape[1] == 1 and common is not None:
-            w = window_fn(lam[0], np.full(1, common, dtype))  # one window (K,)
-            windowed *= w
-        else:  # one window per frame, multiplied straight into the frames
+            ws = each(window_fn(lam[0], np.full(1, common, dtype)))  # windows (K,)
+            windowed = [np.multiply(data, w, out=data if own else None)
+                        for w, own in zip(ws, in_place)]
+        else:  # one window per frame, multiplied straight into copies of the frames
+            windowed = [data if own else data.copy() for own in in_place]
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-            window_fn(lam_col, frac[:, None], multiply=windowed)
-        spec = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # (B, T, F)
+            window_fn(lam_col, frac[:, None], multiply=tuple(windowed) if many else windowed[0])
         phase = _phase(n_fft, frac, dtype)
-        if phase is not None:
-            spec *= phase  # in the FFT's own (T, F) layout
-        return np.swapaxes(spec, -1, -2)
-    else:
-        basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)
-        if lam.shape[1] == 1 and common is not None:
-            w = window_fn(lam, np.full((1, 1), common, dtype))  # (F, K)
+        outs = []
+        for i in range(count):
+            spec = scipy.fft.rfft(windowed[i], axis=-1, overwrite_x=True)  # (B, T, F)
+            windowed[i] = None  # free each windowed copy as soon as it is used
+            if phase is not None:
+                spec *= phase  # in the FFT's own (T, F) layout
+            outs.append(np.swapaxes(spec, -1, -2))
+        return tuple(outs) if many else outs[0]
+    basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)
+    outs = [np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))
+            for _ in range(count)]
+    if lam.shape[1] == 1 and common is not None:
+        for out, w in zip(outs, each(window_fn(lam, np.full((1, 1), common, dtype)))):  # (F, K)
             mat = np.concatenate([basis[..., 0] * w, basis[..., 1] * w], axis=0)  # (2F, K)
             prod = data @ mat.T  # (B, T, 2F)
-            out = np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))
             out.real = np.swapaxes(prod[..., :n_freqs], -1, -2)
             out.imag = np.swapaxes(prod[..., n_freqs:], -1, -2)
-        else:
-            lam = np.broadcast_to(lam, (n_freqs, n_frames))
-            out = np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))
-            step = _chunk_frames(n_freqs, n_fft, n_batch, n_frames, dtype.itemsize, chunk_bytes)
-            for start in range(0, n_frames, step):
-                sl = slice(start, min(start + step, n_frames))
-                w = window_fn(lam[:, sl, None], frac[None, sl, None])  # (F, Tc, K)
+    else:
+        lam = np.broadcast_to(lam, (n_freqs, n_frames))
+        step = _chunk_frames(n_freqs, n_fft, n_batch * count, n_frames, dtype.itemsize,
+                             chunk_bytes)
+        for start in range(0, n_frames, step):
+            sl = slice(start, min(start + step, n_frames))
+            ws = each(window_fn(lam[:, sl, None], frac[None, sl, None]))  # (F, Tc, K)
+            for out, w in zip(outs, ws):
                 # (B, F, Tc, K) @ (F, K, 2) -> (B, F, Tc, 2)
                 prod = (data[:, None, sl, :] * w) @ basis
                 out.real[:, :, sl] = prod[..., 0]
                 out.imag[:, :, sl] = prod[..., 1]
     phase = _phase(n_fft, frac, dtype)
     if phase is not None:
-        out *= phase.T
-    return out
+        for out in outs:
+            out *= phase.T
+    return tuple(outs) if many else outs[0]
 
 
 def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,

@@ -243,28 +243,50 @@ def frame_windows(window, lam, frac, n_fft, normalization="l1", kind="value", *,
     whose trailing axes are ``S[:-1] + (K,)``), multiplies the windows into it
     in place instead and returns it.
 
+    ``kind`` may also be a tuple of kinds, with ``multiply`` None or a tuple
+    of arrays (one per kind): the result is then a tuple, and the cosine
+    route below evaluates its trigonometry once for all the kinds.
+
     Windows with ``cosine_coefficients`` (hann, blackman) on more than a few
     frames take a faster route, see :func:`_cosine_frame_windows`.
     """
     window = get_window(window)
+    if not isinstance(kind, str):
+        kinds = tuple(kind)
+        targets = (None,) * len(kinds) if multiply is None else tuple(multiply)
+        if len(targets) != len(kinds):
+            raise ValueError(f"multiply must hold one array per kind ({len(kinds)}), "
+                             f"got {len(targets)}")
+    else:
+        kinds, targets = (kind,), (multiply,)
+    unknown = [k for k in kinds if k not in _KINDS]
+    if unknown:
+        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {unknown[0]!r}")
     dtype = np.result_type(lam, frac)
     lam = np.asarray(lam, dtype=dtype)
     frac = np.asarray(frac, dtype=dtype)
     coeffs = window.cosine_coefficients
     rows = np.broadcast_shapes(lam.shape, frac.shape)[:-1]
     q = _column_count(n_fft // 2)
-    if multiply is not None and not multiply.flags.c_contiguous:
-        multiply *= frame_windows(window, lam, frac, n_fft, normalization, kind)
-        return multiply
-    if coeffs is None or q < 4 or int(np.prod(rows)) < 8:
-        w = _KINDS[kind](window, lam, frame_offsets(n_fft, dtype) - frac, normalization)
-        w = w.astype(dtype, copy=False)
-        if multiply is None:
-            return w
-        multiply *= w
-        return multiply
-    return _cosine_frame_windows(coeffs, lam, frac, n_fft, normalization_power(normalization),
-                                 kind, q, dtype, multiply)
+    if coeffs is not None and q >= 4 and int(np.prod(rows)) >= 8:
+        # a target that is not C-contiguous gets the windows multiplied in after
+        direct = [t if t is None or t.flags.c_contiguous else None for t in targets]
+        out = _cosine_frame_windows(coeffs, lam, frac, n_fft,
+                                    normalization_power(normalization), kinds, q, dtype, direct)
+        for i, (target, given) in enumerate(zip(targets, direct)):
+            if target is not None and given is None:
+                target *= out[i]
+                out[i] = target
+    else:
+        out = []
+        for k, target in zip(kinds, targets):
+            w = _KINDS[k](window, lam, frame_offsets(n_fft, dtype) - frac, normalization)
+            w = w.astype(dtype, copy=False)
+            if target is not None:
+                target *= w
+                w = target
+            out.append(w)
+    return out[0] if isinstance(kind, str) else tuple(out)
 
 
 def _column_count(half):
@@ -272,10 +294,25 @@ def _column_count(half):
     return max(d for d in range(1, int(np.sqrt(half)) + 1) if half % d == 0)
 
 
+def _unit_powers(x, n):
+    """``exp(i x k)`` for ``k = 0 .. n-1``, shape ``x.shape + (n,)``.
+
+    Writing ``k = m k1 + k0`` (``m ~ sqrt n``) it takes about ``2 sqrt n``
+    complex exponentials and one product each (a rounding or two more than
+    ``exp`` of every angle), instead of ``n`` exponentials."""
+    m = max(1, int(np.ceil(np.sqrt(n))))
+    n1 = -(-n // m)
+    x = x[..., None]
+    fine = np.exp(1j * (x * np.arange(m)))           # (..., m)
+    coarse = np.exp(1j * (x * (m * np.arange(n1))))  # (..., n1)
+    prod = coarse[..., :, None] * fine[..., None, :]
+    return prod.reshape(prod.shape[:-2] + (n1 * m,))[..., :n]
+
+
 _CHUNK_ELEMENTS = 2**17  # samples per block of frames: 1 MB of float64, cache sized
 
 
-def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kind, q, dtype, multiply):
+def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kinds, q, dtype, targets):
     """Cosine-sum windows (or derivatives) of many frames as a batched matrix
     product of rank ``1 + 4 J`` (``J`` harmonics), instead of one ``cos`` and
     one ``sin`` per sample.
@@ -288,70 +325,93 @@ def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kind, q, dtype, multiply)
     (``Q`` values); ``u = tau / lam = tau0 / lam + b / lam`` splits likewise.
     Each of ``c b(u)``, ``d w / d t`` and ``d w / d lam`` (math.md §1) is
     then ``X @ Y`` with ``X`` of shape ``(2K/Q, 1 + 4J)`` and ``Y`` of shape
-    ``(1 + 4J, Q)`` per frame, built from ``O(sqrt K)`` trigonometric values.
+    ``(1 + 4J, Q)`` per frame. The ``exp(i alpha)`` and ``exp(i beta)`` are
+    themselves products of shorter progressions (:func:`_unit_powers`):
+    ``O(K**(1/4))`` exponentials per frame, shared by all ``kinds``.
     Frames go in blocks that fit in cache, the support mask
-    ``|tau| <= lam / 2`` is applied per block, and the result is written (or
-    multiplied into ``multiply``) once. Agrees with the direct formula to a
-    few ulps.
+    ``|tau| <= lam / 2`` is applied per block, and each result is written
+    (or multiplied into its target) once. Agrees with the direct formula to
+    a few ulps of the window's scale.
     """
     half = n_fft // 2
-    n_rows2 = 2 * (half // q)  # the (s, a) pairs
+    n_a = half // q
+    n_rows2 = 2 * n_a  # the (s, a) pairs
     rows = np.broadcast_shapes(lam.shape, frac.shape)[:-1]
     lam_r = np.broadcast_to(lam, rows + (1,)).astype(np.float64).reshape(-1, 1)
     frac_r = np.broadcast_to(frac, rows + (1,)).astype(np.float64).reshape(-1, 1)
     n_frames = lam_r.shape[0]
-    coarse = (q * np.arange(half // q)[None, :] - half * np.arange(2)[:, None]).reshape(-1)
+    coarse = (q * np.arange(n_a)[None, :] - half * np.arange(2)[:, None]).reshape(-1)
     b = np.arange(q, dtype=np.float64)
     harmonics = np.arange(1, len(coeffs))
     a_j = np.asarray(coeffs[1:], dtype=np.float64)
     d_j = -2 * np.pi * harmonics * a_j  # b'(u) = sum_j d_j sin(2 pi j u)
-    if multiply is None:
-        out = np.empty((n_frames, n_rows2, q), dtype=dtype)
-        target = out
-    else:
-        # a view (multiply is C-contiguous): the blocks land in multiply
-        target = multiply.reshape(multiply.shape[:-1 - len(rows)] + (n_frames, n_rows2, q))
+    outs, views = [], []
+    for target in targets:
+        if target is None:
+            out = np.empty((n_frames, n_rows2, q), dtype=dtype)
+            outs.append(out)
+            views.append(out)
+        else:
+            # a view (the target is C-contiguous): the blocks land in it
+            outs.append(target)
+            views.append(target.reshape(target.shape[:-1 - len(rows)] + (n_frames, n_rows2, q)))
     step = max(1, _CHUNK_ELEMENTS // n_fft)
     for start in range(0, n_frames, step):
         sl = slice(start, start + step)
         lam_c = lam_r[sl]                                           # (R, 1)
         tau0 = coarse - frac_r[sl]                                  # (R, 2A)
-        theta = (2 * np.pi) / lam_c
-        alpha = theta[:, :, None] * harmonics * tau0[:, :, None]    # (R, 2A, J)
-        beta = theta[:, None, :] * harmonics[:, None] * b           # (R, J, Q)
-        ca, sa = np.cos(alpha), np.sin(alpha)
-        cb, sb = np.cos(beta), np.sin(beta)
-        if kind == "value":  # c(lam) (a0 + sum_j a_j (ca cb - sa sb))
-            scale = lam_c[:, :, None] ** -p
-            Y = [np.ones_like(cb[:, :1]), cb, sb]
-            X = [np.broadcast_to(scale * coeffs[0], ca[..., :1].shape),
-                 scale * a_j * ca, -scale * a_j * sa]
-        elif kind == "dt":  # lam^(-p-1) sum_j d_j (sa cb + ca sb)
-            scale = lam_c[:, :, None] ** (-p - 1.0)
-            Y = [cb, sb]
-            X = [scale * d_j * sa, scale * d_j * ca]
-        else:  # -lam^(-p-1) (p b(u) + u b'(u)),  u = tau0 / lam + b / lam
-            g = -lam_c[:, :, None] ** (-p - 1.0)
-            u0 = (tau0 / lam_c)[:, :, None]
-            v = (b / lam_c)[:, None, :]
-            Y = [np.ones_like(cb[:, :1]), cb, sb, v * cb, v * sb]
-            X = [np.broadcast_to(g * p * coeffs[0], ca[..., :1].shape),
-                 g * (p * a_j * ca + d_j * u0 * sa), g * (-p * a_j * sa + d_j * u0 * ca),
-                 g * d_j * sa, g * d_j * ca]
-        X = np.concatenate(X, axis=2)                               # (R, 2A, k)
+        jt = (2 * np.pi) / lam_c * harmonics                        # (R, J): j theta
+        # tau0[s, a] = Q c - f with c = a - s A in [-A, A): exp(i j theta tau0)
+        # = exp(-i j theta f) P[c], P[c] = exp(i j theta Q c), P[-c] = conj P[c].
+        # No large angle is split in two: every factor's angle is at most the
+        # angle it stands for (plus theta f), so the rounding stays that of
+        # the direct formula within a few ulps.
+        powers = _unit_powers(jt * q, n_a + 1)                      # (R, J, A + 1)
+        signed = np.concatenate([powers[..., :n_a], np.conj(powers[..., :0:-1])], axis=-1)
+        e_alpha = np.exp(-1j * jt * frac_r[sl])[:, :, None] * signed
+        e_alpha = e_alpha.transpose(0, 2, 1)                        # (R, 2A, J)
+        e_beta = _unit_powers(jt, q)                                # (R, J, Q)
+        ca, sa = e_alpha.real, e_alpha.imag
+        cb, sb = e_beta.real, e_beta.imag
         # support |tau0 + b| <= lam / 2, i.e. lo <= b <= hi, per run of Q
         # samples: runs wholly outside get a zero row of X, and only the few
         # runs cut by an edge of the support need a per-sample mask
         half_lam = 0.5 * lam_c
         lo, hi = -half_lam - tau0, half_lam - tau0
-        X *= ((hi >= 0) & (lo <= q - 1))[:, :, None]
-        block = np.matmul(X, np.concatenate(Y, axis=1))             # (R, 2A, Q)
-        cut = np.nonzero(((lo > 0) | (hi < q - 1)) & (hi >= 0) & (lo <= q - 1))
-        block[cut] *= (lo[cut][:, None] <= b) & (b <= hi[cut][:, None])
-        if multiply is None:
-            out[sl] = block
-        else:
-            target[..., sl, :, :] *= block
-    if multiply is not None:
-        return multiply
-    return out.reshape(rows + (n_fft,))
+        inside = ((hi >= 0) & (lo <= q - 1))[:, :, None]
+        cut = np.nonzero(((lo > 0) | (hi < q - 1)) & inside[..., 0])
+        cut_mask = (lo[cut][:, None] <= b) & (b <= hi[cut][:, None])
+        for kind, view, target in zip(kinds, views, targets):
+            X, Y = _cosine_factors(kind, coeffs, a_j, d_j, p, lam_c, tau0, b, ca, sa, cb, sb)
+            X *= inside
+            block = np.matmul(X, Y)                                 # (R, 2A, Q)
+            block[cut] *= cut_mask
+            if target is None:
+                view[sl] = block
+            else:
+                view[..., sl, :, :] *= block
+    return [out if target is not None else out.reshape(rows + (n_fft,))
+            for out, target in zip(outs, targets)]
+
+
+def _cosine_factors(kind, coeffs, a_j, d_j, p, lam_c, tau0, b, ca, sa, cb, sb):
+    """The factors ``X`` (R, 2A, k) and ``Y`` (R, k, Q) of one kind of window
+    on a block of frames (see :func:`_cosine_frame_windows`)."""
+    if kind == "value":  # c(lam) (a0 + sum_j a_j (ca cb - sa sb))
+        scale = lam_c[:, :, None] ** -p
+        Y = [np.ones_like(cb[:, :1]), cb, sb]
+        X = [np.broadcast_to(scale * coeffs[0], ca[..., :1].shape),
+             scale * a_j * ca, -scale * a_j * sa]
+    elif kind == "dt":  # lam^(-p-1) sum_j d_j (sa cb + ca sb)
+        scale = lam_c[:, :, None] ** (-p - 1.0)
+        Y = [cb, sb]
+        X = [scale * d_j * sa, scale * d_j * ca]
+    else:  # -lam^(-p-1) (p b(u) + u b'(u)),  u = tau0 / lam + b / lam
+        g = -lam_c[:, :, None] ** (-p - 1.0)
+        u0 = (tau0 / lam_c)[:, :, None]
+        v = (b / lam_c)[:, None, :]
+        Y = [np.ones_like(cb[:, :1]), cb, sb, v * cb, v * sb]
+        X = [np.broadcast_to(g * p * coeffs[0], ca[..., :1].shape),
+             g * (p * a_j * ca + d_j * u0 * sa), g * (-p * a_j * sa + d_j * u0 * ca),
+             g * d_j * sa, g * d_j * ca]
+    return np.concatenate(X, axis=2), np.concatenate(Y, axis=1)

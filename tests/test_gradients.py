@@ -251,7 +251,7 @@ def test_gradients_on_the_cosine_window_fast_path(window, normalization, shape, 
     calls = []
     fast = windows._cosine_frame_windows
     monkeypatch.setattr(windows, "_cosine_frame_windows",
-                        lambda *a, **k: calls.append(a[5]) or fast(*a, **k))
+                        lambda *a, **k: calls.extend(a[5]) or fast(*a, **k))
     n_fft, n_samples = 32, 90
     F32 = n_fft // 2 + 1
     rng = np.random.default_rng(_seed("fast", window, normalization, shape))
@@ -304,3 +304,42 @@ def test_float32_gradients_fast_path(shape):
     assert g32[0].dtype == np.float32
     for a, b in zip(g32, g64):
         assert rel_err(a, b) <= 1e-4
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_window_length_gradient_same_with_or_without_the_forward_pass_d_lam(shape, monkeypatch):
+    """When the window length is differentiated, the forward pass leaves its
+    d/d lam transform for the VJP (frames gathered once). The VJP recomputes
+    it when that hand-over does not match (another call came in between):
+    both routes give the same gradient."""
+    from skdstft import autodiff
+    p = Problem(shape, _seed("handover", shape), batch=2)
+
+    def f(lam):
+        return p.loss(p.x, lam, p.positions, "hann", "l1")
+
+    gathered = []
+    real_gather = autodiff.gather_frames
+    monkeypatch.setattr(autodiff, "gather_frames",
+                        lambda *a, **k: gathered.append(1) or real_gather(*a, **k))
+    handed = grad(f)(p.lam)
+    assert len(gathered) == 1  # the VJP reused the forward pass's frames
+    real_maker = autodiff._vjp_win_length
+
+    def lose_the_handover(*args, **kwargs):
+        autodiff._DLAM.key = None  # as if another transform ran in between
+        return real_maker(*args, **kwargs)
+
+    from autograd.extend import defvjp
+    monkeypatch.setattr(autodiff, "_vjp_win_length", lose_the_handover)
+    defvjp(autodiff._dstft_batch, autodiff._vjp_x, lose_the_handover, autodiff._vjp_positions,
+           argnums=(0, 1, 2))
+    try:
+        recomputed = grad(f)(p.lam)
+    finally:
+        defvjp(autodiff._dstft_batch, autodiff._vjp_x, real_maker, autodiff._vjp_positions,
+               argnums=(0, 1, 2))
+    assert len(gathered) == 3  # forward + the VJP's own gathering
+    assert autodiff._DLAM.key is None  # nothing left behind either way
+    np.testing.assert_allclose(recomputed, handed, rtol=1e-13, atol=0)
+    assert rel_err(handed, central_fd(lambda lam: f(_as_lam(lam, p.lam)), p.lam, 1e-5)) <= 1e-6

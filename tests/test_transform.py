@@ -295,3 +295,32 @@ def test_pure_tone_peak_is_length_independent_with_l1():
     positions = np.array([2000.0])
     peaks = [np.abs(dstft(x, lam, positions, n_fft=n_fft))[32, 0] for lam in (60, 130, 254)]
     np.testing.assert_allclose(peaks, 0.25, rtol=2e-2)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("kind", ["integer", "random"])
+def test_several_windows_from_one_gathering(shape, kind):
+    """windowed_transform(n_windows=2) -- how the gradient's forward pass gets
+    the transform and its d/d lam transform together -- equals two separate
+    transforms, bit for bit, on every backend, with and without overwrite."""
+    from functools import partial
+
+    from skdstft.transform import gather_frames, windowed_transform
+    from skdstft.windows import frame_windows, get_window
+    rng = np.random.default_rng(16)
+    n_fft, n_samples = 32, 300
+    x = rng.standard_normal((2, n_samples))
+    positions = make_positions(kind, n_samples, 6.0, rng)
+    lam = make_win_length(shape, n_fft, positions.shape[0], rng)
+    hann = get_window("hann")
+
+    def fn(kinds):
+        return partial(frame_windows, hann, n_fft=n_fft, normalization="l1", kind=kinds)
+
+    for overwrite in (False, True):
+        pair = windowed_transform(gather_frames(x, positions, n_fft), lam, fn(("dlam", "value")),
+                                  n_fft, overwrite=overwrite, n_windows=2)
+        assert isinstance(pair, tuple) and len(pair) == 2
+        for kind_, got in zip(("dlam", "value"), pair):
+            want = windowed_transform(gather_frames(x, positions, n_fft), lam, fn(kind_), n_fft)
+            np.testing.assert_array_equal(got, want)

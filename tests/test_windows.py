@@ -282,3 +282,30 @@ def test_cosine_coefficients_agree_with_value_and_derivative():
         np.testing.assert_allclose(-2 * np.pi * np.sin(2 * np.pi * np.outer(u, j)) @ (j * a),
                                    win.derivative(u), atol=1e-14)
     assert get_window("gaussian").cosine_coefficients is None
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_frame_windows_several_kinds_at_once_equal_one_by_one(name):
+    """A tuple of kinds (the gradient's forward pass asks for the value and
+    d/d lam together) gives exactly what separate calls give, returned or
+    multiplied into a tuple of arrays."""
+    from skdstft.windows import frame_windows
+    rng = np.random.default_rng(7)
+    lam = rng.uniform(3.0, 126.0, (50, 1))
+    frac = rng.uniform(0, 1, (50, 1))
+    kinds = ("dlam", "value", "dt")
+    together = frame_windows(name, lam, frac, 128, "l2", kinds)
+    assert isinstance(together, tuple) and len(together) == 3
+    for kind, got in zip(kinds, together):
+        np.testing.assert_array_equal(got, frame_windows(name, lam, frac, 128, "l2", kind))
+    data = rng.standard_normal((2, 50, 128))
+    targets = tuple(data.copy() for _ in kinds)
+    out = frame_windows(name, lam, frac, 128, "l2", kinds, multiply=targets)
+    assert all(o is t for o, t in zip(out, targets))
+    for kind, got in zip(kinds, targets):
+        want = frame_windows(name, lam, frac, 128, "l2", kind, multiply=data.copy())
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="one array per kind"):
+        frame_windows(name, lam, frac, 128, "l2", kinds, multiply=targets[:2])
+    with pytest.raises(ValueError, match="kind must be one of"):
+        frame_windows(name, lam, frac, 128, "l2", ("value", "d2"))
