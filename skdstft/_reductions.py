@@ -13,7 +13,8 @@ __all__ = ["real_dot"]
 def _flat(a):
     """``a`` as a 1-D view in memory order, or None if that would copy."""
     flat = np.ravel(a, order="K")
-    return flat if np.shares_memory(flat, a) or a.size == 0 else None
+    # ravel returns a view or a fresh copy, so a bounds check tells which
+    return flat if a.size == 0 or np.may_share_memory(flat, a) else None
 
 
 def real_dot(u, v):

@@ -53,23 +53,35 @@ _DLAM = threading.local()
 
 @primitive
 def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-                 keep_dlam=False):
+                 keep_dlam=False, frames=None):
     """Raw transform of a (B, N) float array; returns (B, F, T).
 
     With ``keep_dlam`` (set when the window length is being differentiated)
     the derivative-window transform ``D_lam`` is computed from the same
-    gathered frames and left for the VJP: the frames are gathered once."""
-    frames = gather_frames(x, positions, n_fft)
+    gathered frames and left for the VJP: the frames are gathered once.
+    ``frames``: the frames of ``x`` at ``positions``, gathered beforehand
+    and only read (a caller that evaluates the same signals and positions
+    many times)."""
+    own = frames is None
+    if own:
+        frames = gather_frames(x, positions, n_fft)
     if not keep_dlam:
         value, _, _ = _window_fns(window, normalization, n_fft)
         return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
-                                  overwrite=True)
+                                  overwrite=own)
     both = partial(frame_windows, window, n_fft=n_fft, normalization=normalization,
                    kind=("dlam", "value"))
     d_lam, out = windowed_transform(frames, win_length, both, n_fft, chunk_bytes=chunk_bytes,
-                                    overwrite=True, n_windows=2)
+                                    overwrite=own, n_windows=2)
     _DLAM.key, _DLAM.value = (x, win_length, positions, out), d_lam
     return out
+
+
+def _frames_for(x, positions, n_fft, frames):
+    """``(frames, overwrite)``: the given frames (read-only) or fresh ones."""
+    if frames is None:
+        return gather_frames(x, positions, n_fft), True
+    return frames, False
 
 
 def _real_inner(g, d, like):
@@ -106,7 +118,7 @@ def _unbroadcast(grad, like):
 
 
 def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-           keep_dlam=False):
+           keep_dlam=False, frames=None):
     def vjp(g):
         frames = gather_frames(x, positions, n_fft, data=False)  # geometry only
         value, _, _ = _window_fns(window, normalization, n_fft)
@@ -115,7 +127,7 @@ def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_by
 
 
 def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-                    keep_dlam=False):
+                    keep_dlam=False, frames=None):
     key = getattr(_DLAM, "key", None)
     d_lam = None
     if keep_dlam and key is not None and all(a is b for a, b in zip(key, (x, win_length,
@@ -126,21 +138,21 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
     def vjp(g):
         d = d_lam
         if d is None:
-            frames = gather_frames(x, positions, n_fft)
+            fr, own = _frames_for(x, positions, n_fft, frames)
             _, dlam, _ = _window_fns(window, normalization, n_fft)
-            d = windowed_transform(frames, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
-                                   overwrite=True)
+            d = windowed_transform(fr, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
+                                   overwrite=own)
         return _real_inner(g, d, win_length)  # the batch shares the lengths
     return vjp
 
 
 def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-                   keep_dlam=False):
+                   keep_dlam=False, frames=None):
     def vjp(g):
-        frames = gather_frames(x, positions, n_fft)
+        fr, own = _frames_for(x, positions, n_fft, frames)
         _, _, dt = _window_fns(window, normalization, n_fft)
-        d_t = windowed_transform(frames, win_length, dt, n_fft, chunk_bytes=chunk_bytes,
-                                 overwrite=True)
+        d_t = windowed_transform(fr, win_length, dt, n_fft, chunk_bytes=chunk_bytes,
+                                 overwrite=own)
         # Re sum_k g (2 pi i k / K) S  -  Re sum_k g D_t, per frame
         k = np.arange(n_fft // 2 + 1, dtype=np.float64)
         phase_term = -(2 * np.pi / n_fft) * np.einsum("bkn,bkn,k->n", g, ans, k).imag
@@ -226,7 +238,7 @@ def dstft(x, win_length, positions=None, *, n_fft, window="hann", normalization=
 
 
 def dstft_unchecked(x, win_length, positions, *, n_fft, window, normalization,
-                    chunk_bytes=DEFAULT_CHUNK_BYTES):
+                    chunk_bytes=DEFAULT_CHUNK_BYTES, frames=None):
     """:func:`dstft` without its input checks, for an optimizer's inner loop.
 
     The caller guarantees what :func:`dstft` checks: ``x`` a finite float32 or
@@ -234,11 +246,17 @@ def dstft_unchecked(x, win_length, positions, *, n_fft, window, normalization,
     float array (T,); ``win_length`` within ``(0, n_fft - 2]`` (up to
     rounding) and broadcastable to (F, T); ``window`` a :class:`Window`.
     Estimators validate once in ``fit`` and call this at every evaluation.
+
+    ``frames``, optional: ``gather_frames(x2d, positions, n_fft)`` for the
+    same (constant, not differentiated) ``x`` and ``positions``, with ``x2d``
+    the signal as (B, N); it is only read, so one gathering serves every
+    evaluation of an optimizer that keeps the signals and the frame
+    positions fixed.
     """
     single = np.ndim(getval(x)) == 1
     # reshape, not indexing: autograd's VJP of x[None] / out[0] is a slow
     # np.add.at into a zero array, reshape's is a reshape
     xb = anp.reshape(x, (1, np.shape(getval(x))[-1])) if single else x
     out = _dstft_batch(xb, win_length, positions, n_fft, window, normalization, chunk_bytes,
-                       isbox(win_length))
+                       isbox(win_length), frames)
     return anp.reshape(out, out.shape[1:]) if single else out

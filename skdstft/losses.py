@@ -113,10 +113,10 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     # A NaN or inf in S always reaches h (the max, then every p, is NaN):
     # checking h spares a pass over S.
     S = check_spectrogram(S, finite=False)
-    h = _shannon_core(S, power, axes, eps)
-    if not np.all(np.isfinite(getval(h))):
+    h = _shannon_core(S, power, axes, eps)  # (...,) or per frame (..., T)
+    if not np.isfinite(getval(h)).all():
         raise ValueError("S contains NaN or infinite values")
-    return _finish(h, scope)
+    return h if scope == "global" else anp.mean(h, axis=-1)
 
 
 def _shannon_parts(S, power, axes, eps):
@@ -148,9 +148,11 @@ def _shannon_parts(S, power, axes, eps):
 
 
 def _shannon_value(parts, axes):
-    """``-sum p log(p + eps) = log T - sum(A log u) / T`` per group."""
+    """``-sum p log(p + eps) = log T - sum(A log u) / T`` per group, with the
+    summed axes dropped: shape (...,) for the plane, (..., T) per frame."""
     _, _, A, total, _, log_u = parts
-    return np.log(total) - _group_dot(A, log_u, axes) / total
+    h = np.log(total) - _group_dot(A, log_u, axes) / total
+    return h[..., 0, 0] if axes == (-2, -1) else h[..., 0, :]
 
 
 def _group_dot(u, v, axes):
@@ -173,8 +175,8 @@ _LAST = threading.local()
 
 @primitive
 def _shannon_core(S, power, axes, eps):
-    """``-sum p log(p + eps)`` over ``axes`` (kept): one fused primitive, so the
-    entropy's gradient costs a few array passes instead of autograd's dozen."""
+    """``-sum p log(p + eps)`` over ``axes`` (dropped): one fused primitive, so
+    the entropy's gradient costs a few array passes instead of autograd's dozen."""
     parts = _shannon_parts(S, power, axes, eps)
     _LAST.key, _LAST.parts = (S, power, axes, eps), parts
     return _shannon_value(parts, axes)
@@ -212,7 +214,11 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
     inv_c = 1.0 / c
 
     def vjp(g):
-        r = dh if np.ndim(g) == 0 and g == 1 else dh * g
+        g = np.asarray(g)
+        if axes == (-2, -1):  # one weight per signal: folded into the scale below
+            r, scale = dh, inv_c[..., 0, 0] * g
+        else:  # one weight per frame
+            r, scale = dh * g[..., None, :], inv_c[..., 0, 0]
         if np.iscomplexobj(S):
             out = np.empty_like(S)  # same memory layout as S: no transposing copy
             np.multiply(S.real, r, out=out.real)
@@ -222,8 +228,8 @@ def _shannon_core_vjp(ans, S, power, axes, eps):
             out = S * r
         # one real scalar per signal: a complex division by a broadcast
         # (B, 1, 1) array costs ten times as much
-        for b, scale in np.ndenumerate(inv_c[..., 0, 0]):
-            out[b] *= scale.item()
+        for b, factor in np.ndenumerate(np.broadcast_to(scale, out.shape[:-2])):
+            out[b] *= factor.item()
         return out
     return vjp
 

@@ -37,6 +37,7 @@ from ._validation import check_choice, check_positions, check_signal
 from .autodiff import dstft, dstft_unchecked
 from .estimators._base import criterion_loss
 from .positions import fixed_overlap_positions
+from .transform import gather_frames
 from .windows import get_window
 
 __all__ = ["RepresentationObjective", "WINDOW_MODES", "HOP_MODES"]
@@ -109,6 +110,30 @@ class RepresentationObjective:
         self.window, self.normalization = window, normalization
         self._window = get_window(window)
         self.batch_size, self.seed = batch_size, seed
+        self._frames = None
+
+    # The frames of all signals at fixed positions, gathered at the first
+    # evaluation and reused by every later one, when they fit in this many
+    # bytes (they hold about n_fft / hop times the signals' samples).
+    FRAMES_CACHE_BYTES = 256 * 2**20
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_frames"] = None  # rebuilt where the objective runs, not shipped
+        return state
+
+    def _fixed_frames(self, X):
+        """Cached frames of ``X`` when it is all the signals and the positions
+        are fixed; None otherwise (dstft then gathers them itself)."""
+        if self.hop_mode != "fixed" or X is not self.X:
+            return None
+        if self._frames is None:
+            n_bytes = X.dtype.itemsize * X.shape[0] * self.n_frames * self.n_fft
+            if n_bytes > self.FRAMES_CACHE_BYTES:
+                return None
+            self._frames = gather_frames(X, self.positions, self.n_fft)
+            self._frames.data.flags.writeable = False
+        return self._frames
 
     # -- parameterization -------------------------------------------------
     @property
@@ -192,7 +217,7 @@ class RepresentationObjective:
         X = self._batch(iteration)
         # inputs checked at construction; the optimizer stays within the bounds
         S = dstft_unchecked(X, lam, positions, n_fft=self.n_fft, window=self._window,
-                            normalization=self.normalization)
+                            normalization=self.normalization, frames=self._fixed_frames(X))
         if self.hop_mode == "overlap":
             keep = np.flatnonzero(self._frame_mask(lam, positions))
             S = S[..., keep]

@@ -66,14 +66,16 @@ class _Tracker:
     """Evaluates loss and gradient in unit-box coordinates, keeps the best point."""
 
     def __init__(self, fun, lo, span, shape):
-        self._vg = value_and_grad(lambda z, *a: fun(lo + span * z.reshape(shape), *a))
+        # d/dz = span * d/dtheta, applied by hand: tracing the affine map
+        # through autograd would cost three more primitives per evaluation
+        self._vg = value_and_grad(fun)
         self.lo, self.span, self.shape = lo, span, shape
         self.best_z, self.best_loss = None, np.inf
 
     def __call__(self, z, *args):
-        loss, grad = self._vg(z, *args)
+        loss, grad = self._vg(self.params(z), *args)
         loss = float(loss)
-        grad = np.asarray(grad, dtype=float).ravel()
+        grad = (np.asarray(grad, dtype=float).reshape(self.shape) * self.span).ravel()
         if np.isfinite(loss) and np.all(np.isfinite(grad)):
             if loss < self.best_loss:
                 self.best_z, self.best_loss = z.copy(), loss

@@ -60,7 +60,9 @@ class Frames:
     def common_frac(self):
         """The fractional offset shared by every frame, or None."""
         f = self.frac
-        return float(f[0]) if np.all(f == f[0]) else None
+        # array methods, not np.all: this runs at every evaluation, and on a
+        # few frames numpy's Python-level wrappers cost more than the test
+        return float(f[0]) if (f == f[0]).all() else None
 
     @property
     def index(self):
@@ -87,7 +89,7 @@ def gather_frames(x, positions, n_fft, *, data=True):
     frac = (positions - floor).astype(dtype)
     # A frame further than half a frame outside [0, N) only reads zeros; clamp
     # it there so that absurd positions cannot blow up the padding.
-    floor = np.clip(floor, -half - 1, n_samples + half).astype(np.intp)
+    floor = np.minimum(np.maximum(floor, -half - 1), n_samples + half).astype(np.intp)
     pad = n_fft + 1  # room for a clamped frame on either side
     start = floor + pad
     frames = Frames()
@@ -95,7 +97,12 @@ def gather_frames(x, positions, n_fft, *, data=True):
     if data:
         padded = np.zeros(x.shape[:-1] + (n_samples + 2 * pad,), dtype=dtype)
         padded[..., pad:pad + n_samples] = x
-        runs = np.lib.stride_tricks.sliding_window_view(padded, half, axis=-1)
+        # runs[..., i, :] = padded[..., i:i + K/2], a read-only view
+        # (sliding_window_view's argument checks cost more than the copy of
+        # a short signal)
+        runs = np.lib.stride_tricks.as_strided(
+            padded, padded.shape[:-1] + (padded.shape[-1] - half + 1, half),
+            padded.strides + padded.strides[-1:], writeable=False)
         frames.data = np.empty(x.shape[:-1] + (positions.shape[0], n_fft), dtype=dtype)
         frames.data[..., :half] = runs[..., start, :]         # m = 0 .. K/2 - 1
         frames.data[..., half:] = runs[..., start - half, :]  # m = -K/2 .. -1
@@ -135,7 +142,7 @@ def _phase(n_fft, frac, dtype):
     about ``2 sqrt F`` complex exponentials per frame instead of ``F``. The
     result may be a strided view (rows padded to ``A Q >= F``).
     """
-    if not np.any(frac):
+    if not frac.any():
         return None
     n_freqs = n_fft // 2 + 1
     q = int(np.ceil(np.sqrt(n_freqs)))
@@ -215,13 +222,14 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
             window_fn(lam_col, frac[:, None], multiply=tuple(windowed) if many else windowed[0])
         phase = _phase(n_fft, frac, dtype)
-        outs = []
+        specs = []
         for i in range(count):
             spec = scipy.fft.rfft(windowed[i], axis=-1, overwrite_x=True)  # (B, T, F)
             windowed[i] = None  # free each windowed copy as soon as it is used
             if phase is not None:
                 spec *= phase  # in the FFT's own (T, F) layout
-            outs.append(np.swapaxes(spec, -1, -2))
+            specs.append(spec)
+        outs = [np.swapaxes(spec, -1, -2) for spec in specs]
         return tuple(outs) if many else outs[0]
     basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)
     outs = [np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))

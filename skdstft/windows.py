@@ -212,6 +212,31 @@ def contracted_window_dt(window, lam, t, normalization="l1"):
     return np.where(inside, window.derivative(u), 0.0) * lam ** (-p - 1.0)
 
 
+def _direct_windows(window, lam, t, p, kinds):
+    """The contracted window and its derivatives (``kinds``) at ``t``, from
+    one contraction and one evaluation of ``b`` and ``b'`` shared by all of
+    them (the formulas of the three functions above)."""
+    u, inside = _contract(window, lam, t)
+    need_b = "value" in kinds or ("dlam" in kinds and p)
+    need_d = "dlam" in kinds or "dt" in kinds
+    b = window.value(u) if need_b else None
+    d = window.derivative(u) if need_d else None
+    out = []
+    for kind in kinds:
+        if kind == "value":
+            w = np.where(inside, b, 0.0)
+            w = w * lam**-p if p else w.astype(u.dtype, copy=False)
+        elif kind == "dt":
+            w = np.where(inside, d, 0.0) * lam ** (-p - 1.0)
+        else:
+            core = -u * d
+            if p:
+                core = core - p * b
+            w = np.where(inside, core, 0.0) * lam ** (-p - 1.0)
+        out.append(w)
+    return out
+
+
 _KINDS = {"value": contracted_window, "dlam": contracted_window_dlam,
           "dt": contracted_window_dt}
 
@@ -278,17 +303,17 @@ def frame_windows(window, lam, frac, n_fft, normalization="l1", kind="value", *,
                 target *= out[i]
                 out[i] = target
     else:
-        out = []
-        for k, target in zip(kinds, targets):
-            w = _KINDS[k](window, lam, frame_offsets(n_fft, dtype) - frac, normalization)
-            w = w.astype(dtype, copy=False)
+        out = _direct_windows(window, lam, frame_offsets(n_fft, dtype) - frac,
+                              normalization_power(normalization), kinds)
+        for i, target in enumerate(targets):
+            out[i] = out[i].astype(dtype, copy=False)
             if target is not None:
-                target *= w
-                w = target
-            out.append(w)
+                target *= out[i]
+                out[i] = target
     return out[0] if isinstance(kind, str) else tuple(out)
 
 
+@functools.lru_cache(maxsize=64)
 def _column_count(half):
     """The divisor ``Q`` of ``half`` closest to ``sqrt(half)`` from below."""
     return max(d for d in range(1, int(np.sqrt(half)) + 1) if half % d == 0)

@@ -92,6 +92,22 @@ def test_restarts_find_the_same_optimum_from_far_away():
     assert est.n_iter_ == best["n_iter"]
 
 
+def test_restarts_table_is_built_on_first_access_and_survives_pickling():
+    """restarts_ is assembled from the stored rows when first read (a pandas
+    DataFrame costs as much as a small fit); before fit it does not exist."""
+    est = DSTFTTransformer(n_fft=64, n_restarts=2, random_state=0)
+    assert not hasattr(est, "restarts_")
+    est.fit(three_component(512)[None])
+    assert "_restarts_table" not in vars(est)  # nothing built yet
+    table = est.restarts_
+    assert isinstance(table, pd.DataFrame) and len(table) == 2
+    assert est.restarts_ is table  # built once
+    copy = pickle.loads(pickle.dumps(est))
+    pd.testing.assert_frame_equal(copy.restarts_, table)
+    est.fit(three_component(512, random_state=1)[None])  # a refit replaces it
+    assert est.restarts_ is not table and len(est.restarts_) == 2
+
+
 # -- parallel parity ------------------------------------------------------
 def _fit_parity(**kw):
     X, _, _ = tones(n_per_class=3, n_samples=512)

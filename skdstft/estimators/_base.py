@@ -7,6 +7,7 @@ optimizer and stores ``attr_`` results.
 
 import autograd.numpy as anp
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
@@ -96,6 +97,31 @@ class DSTFTBase(BaseEstimator):
         check_choice(self.layout, "layout", LAYOUTS)
         check_int(self.n_bands, "n_bands", min_value=1)
         check_int(self.n_segments, "n_segments", min_value=1)
+
+    # -- restarts table -----------------------------------------------------
+    @property
+    def restarts_(self):
+        """One row per restart (a pandas DataFrame), built on first access:
+        on small problems building it costs as much as the optimization."""
+        state = self.__dict__
+        if "_restarts_table" not in state:
+            if "_restarts_data" not in state:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                     "'restarts_' (not fitted yet)")
+            data, columns = state["_restarts_data"]
+            state["_restarts_table"] = pd.DataFrame(data, columns=columns)
+        return state["_restarts_table"]
+
+    @restarts_.setter
+    def restarts_(self, table):
+        self.__dict__.pop("_restarts_data", None)
+        self.__dict__["_restarts_table"] = table
+
+    def _set_restarts(self, data, columns=None):
+        """Store the restarts table's data (rows or columns, as
+        ``pandas.DataFrame`` takes them); :attr:`restarts_` builds it."""
+        self.__dict__.pop("_restarts_table", None)
+        self._restarts_data = (data, columns)
 
     def _set_feature_grid(self, n_freqs, n_frames):
         """Fix the pooling grid at fit: never more bands/segments than bins/frames

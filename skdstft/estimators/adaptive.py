@@ -15,7 +15,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -599,7 +598,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         self.loss_ = float(winner.loss)
         self.loss_curve_ = np.asarray(winner.loss_curve, dtype=float)
         self.n_iter_ = max(1, int(winner.n_iter))
-        self.restarts_ = pd.DataFrame(rows, columns=_RESTART_COLUMNS)
+        self._set_restarts(rows, _RESTART_COLUMNS)
         self._set_feature_grid(spec.n_fft // 2 + 1, objective.n_frames)
         self._log(verbose, f"constant fit on {X.shape[0]} signal(s): win_length_ = "
                            f"{self.win_length_:.2f} samples, loss {self.loss_:.6g}, "

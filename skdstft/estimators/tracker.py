@@ -11,7 +11,6 @@ import time
 
 import autograd.numpy as anp
 import numpy as np
-import pandas as pd
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -284,7 +283,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         inits = restart_inits(init, bounds, self.n_restarts, self.random_state)
         best, results = run_restarts(loss, inits, bounds, n_jobs=self.n_jobs,
                                      verbose=max(int(self.verbose) - 1, 0), **opts)
-        self.restarts_ = pd.DataFrame({
+        self._set_restarts({
             "init": [float(v) for v in inits],
             "win_length": [float(r.x) for r in results],
             "loss": [r.loss * loss.ref for r in results],

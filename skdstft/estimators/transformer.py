@@ -390,7 +390,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             self.hop_length_ = p["hop0"]
             self.positions_ = fixed_positions
             self.loss_, self.loss_curve_, self.n_iter_ = loss, np.array([loss]), 0
-            self.restarts_ = pd.DataFrame([dict(
+            self._set_restarts([dict(
                 init=p["win0"], win_length=p["win0"], hop_length=p["hop0"], loss=loss,
                 n_iter=0, converged=True, seconds=time.perf_counter() - start,
                 message="window_mode='fixed': nothing to learn", best=True)])
@@ -416,7 +416,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             self._log(p, f"restart {i + 1}/{len(inits)}: init {float(w0):.2f} -> "
                          f"win_length {float(lam):.2f}, loss {r.loss:.6g}, "
                          f"{r.n_iter} iterations, {r.seconds:.2f} s")
-        self.restarts_ = pd.DataFrame(rows, columns=_RESTART_COLUMNS + ["best"])
+        self._set_restarts(rows, _RESTART_COLUMNS + ["best"])
         winner = results[best]
         objective, final = const, winner
         curve, n_iter = list(winner.loss_curve), winner.n_iter
