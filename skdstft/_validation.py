@@ -7,6 +7,7 @@ Checkers see through autograd boxes: they inspect the wrapped value and
 never unbox the argument that the caller goes on to differentiate.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -108,7 +109,7 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
         if not (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"):
             raise TypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if low is not None and (value <= low if low_open else value < low):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")

@@ -149,7 +149,7 @@ class RepresentationObjective:
 
     @property
     def n_win_params(self):
-        return int(np.prod(self.win_shape, dtype=int))
+        return int(np.prod(self.win_shape, dtype=int)) if self.window_mode != "constant" else 1
 
     def pack(self, win_length, hop_length=None):
         """Flat ``theta`` from window length(s) and hop(s), broadcast to the

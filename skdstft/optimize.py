@@ -302,7 +302,9 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
     if len(inits) == 1:  # nothing to parallelize: spare joblib's dispatch
         results = [_run_one(fun, inits[0], bounds, options)]
     else:
-        results = Parallel(n_jobs=n_jobs, verbose=verbose)(
+        # one restart per task: restarts last ~0.1-1 s each, which joblib's
+        # automatic batching would pair up, leaving one worker idle at the end
+        results = Parallel(n_jobs=n_jobs, verbose=verbose, batch_size=1)(
             delayed(_run_one)(fun, x0, bounds, options) for x0 in inits)
     losses = np.array([r.loss for r in results], dtype=float)
     if not np.any(np.isfinite(losses)):
