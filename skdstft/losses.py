@@ -28,7 +28,7 @@ import threading
 import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
-from autograd.tracer import getval
+from autograd.tracer import getval, isbox
 
 from ._reductions import real_dot
 from ._validation import check_choice, check_lengths, check_positions, check_real, check_spectrogram
@@ -113,7 +113,7 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     # A NaN or inf in S always reaches h (the max, then every p, is NaN):
     # checking h spares a pass over S.
     S = check_spectrogram(S, finite=False)
-    h = _shannon_core(S, power, axes, eps)  # (...,) or per frame (..., T)
+    h = _shannon_core(S, power, axes, eps, isbox(S))  # (...,) or per frame (..., T)
     if not np.isfinite(getval(h)).all():
         raise ValueError("S contains NaN or infinite values")
     return h if scope == "global" else anp.mean(h, axis=-1)
@@ -167,22 +167,26 @@ def _group_dot(u, v, axes):
     return out.reshape(lead + (1, 1))
 
 
-# The last entropy evaluated, so that autograd's gradient set-up (called right
-# after the value, with the same array) does not recompute it. Thread-local:
-# joblib's threading backend may run several optimizations at once.
+# The last entropy evaluated while being differentiated, so that autograd's
+# gradient set-up (called right after the value, with the same array) does
+# not recompute it. Thread-local: joblib's threading backend may run several
+# optimizations at once. A value computed without differentiation leaves
+# nothing here (it would hold several spectrogram-sized arrays until the
+# next call).
 _LAST = threading.local()
 
 
 @primitive
-def _shannon_core(S, power, axes, eps):
+def _shannon_core(S, power, axes, eps, traced=False):
     """``-sum p log(p + eps)`` over ``axes`` (dropped): one fused primitive, so
     the entropy's gradient costs a few array passes instead of autograd's dozen."""
     parts = _shannon_parts(S, power, axes, eps)
-    _LAST.key, _LAST.parts = (S, power, axes, eps), parts
+    if traced:
+        _LAST.key, _LAST.parts = (S, power, axes, eps), parts
     return _shannon_value(parts, axes)
 
 
-def _shannon_core_vjp(ans, S, power, axes, eps):
+def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
     key = getattr(_LAST, "key", None)
     if key is not None and key[0] is S and key[1:] == (power, axes, eps):
         parts = _LAST.parts

@@ -141,3 +141,17 @@ def test_coverage_and_smoothness_gradients():
     e[2, 3] = 1e-6
     fd = (losses.smoothness(W + e, scale=10.0) - losses.smoothness(W - e, scale=10.0)) / 2e-6
     assert g[2, 3] == pytest.approx(fd, rel=1e-5)
+
+
+def test_entropy_value_alone_keeps_no_arrays_alive():
+    """Only a differentiated entropy hands its intermediate arrays to the
+    gradient; a plain value must not leave them referenced after the call."""
+    import autograd
+
+    from skdstft import losses
+    rng = np.random.default_rng(5)
+    S = rng.standard_normal((40, 30)) + 1j * rng.standard_normal((40, 30))
+    losses.shannon_entropy(S)
+    assert getattr(losses._LAST, "parts", None) is None
+    autograd.grad(losses.shannon_entropy)(S)
+    assert getattr(losses._LAST, "parts", None) is None  # consumed by the VJP
