@@ -64,7 +64,7 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
     many times)."""
     own = frames is None
     if own:
-        frames = gather_frames(x, positions, n_fft)
+        frames = gather_frames(x, positions, n_fft, scratch=True)
     if not keep_dlam:
         value, _, _ = _window_fns(window, normalization, n_fft)
         return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
@@ -80,7 +80,7 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
 def _frames_for(x, positions, n_fft, frames):
     """``(frames, overwrite)``: the given frames (read-only) or fresh ones."""
     if frames is None:
-        return gather_frames(x, positions, n_fft), True
+        return gather_frames(x, positions, n_fft, scratch=True), True
     return frames, False
 
 

@@ -24,6 +24,7 @@ gradient with respect to the signal. Frames are gathered in FFT order
 import numpy as np
 import scipy.fft
 
+from ._scratch import scratch as work_buffer
 from .windows import frame_offsets
 
 __all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_adjoint",
@@ -71,14 +72,17 @@ class Frames:
         return self._index
 
 
-def gather_frames(x, positions, n_fft, *, data=True):
+def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
     """Gather the frames of ``x`` (B, N) around ``positions`` (T,).
 
     Each frame is copied as two contiguous runs of ``K/2`` samples (offsets
     ``0..K/2-1``, then ``-K/2..-1``) from a sliding-window view of the padded
     signal: no ``(T, K)`` index array, one pass over the output. With
     ``data=False`` only the geometry is set up (``frames.data`` is None): the
-    adjoint needs the positions, not the samples.
+    adjoint needs the positions, not the samples. With ``scratch=True`` the
+    padded signal and the frames live in this thread's reusable buffers
+    (:mod:`skdstft._scratch`): for a caller that is done with the frames
+    before it gathers again.
     """
     x = np.asarray(x)
     dtype = x.dtype
@@ -95,7 +99,13 @@ def gather_frames(x, positions, n_fft, *, data=True):
     frames = Frames()
     frames.data = None
     if data:
-        padded = np.zeros(x.shape[:-1] + (n_samples + 2 * pad,), dtype=dtype)
+        padded_shape = x.shape[:-1] + (n_samples + 2 * pad,)
+        if scratch:
+            padded = work_buffer("padded", padded_shape, dtype)
+            padded[..., :pad] = 0.0
+            padded[..., pad + n_samples:] = 0.0
+        else:
+            padded = np.zeros(padded_shape, dtype=dtype)
         padded[..., pad:pad + n_samples] = x
         # runs[..., i, :] = padded[..., i:i + K/2], a read-only view
         # (sliding_window_view's argument checks cost more than the copy of
@@ -103,7 +113,9 @@ def gather_frames(x, positions, n_fft, *, data=True):
         runs = np.lib.stride_tricks.as_strided(
             padded, padded.shape[:-1] + (padded.shape[-1] - half + 1, half),
             padded.strides + padded.strides[-1:], writeable=False)
-        frames.data = np.empty(x.shape[:-1] + (positions.shape[0], n_fft), dtype=dtype)
+        frames_shape = x.shape[:-1] + (positions.shape[0], n_fft)
+        frames.data = (work_buffer("frames", frames_shape, dtype) if scratch
+                       else np.empty(frames_shape, dtype=dtype))
         frames.data[..., :half] = runs[..., start, :]         # m = 0 .. K/2 - 1
         frames.data[..., half:] = runs[..., start - half, :]  # m = -K/2 .. -1
     frames.frac = frac
@@ -212,13 +224,18 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
 
     if lam.shape[0] == 1:
         # the last window may go into the frames themselves (``overwrite``)
+        # (a copy lives in a reusable buffer: it is dropped after its FFT)
         in_place = [overwrite and i == count - 1 for i in range(count)]
+        targets = [data if own else work_buffer(f"windowed{i}", data.shape, dtype)
+                   for i, own in enumerate(in_place)]
         if lam.shape[1] == 1 and common is not None:
             ws = each(window_fn(lam[0], np.full(1, common, dtype)))  # windows (K,)
-            windowed = [np.multiply(data, w, out=data if own else None)
-                        for w, own in zip(ws, in_place)]
+            windowed = [np.multiply(data, w, out=t) for w, t in zip(ws, targets)]
         else:  # one window per frame, multiplied straight into copies of the frames
-            windowed = [data if own else data.copy() for own in in_place]
+            for t in targets:
+                if t is not data:
+                    t[...] = data
+            windowed = targets
             lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
             window_fn(lam_col, frac[:, None], multiply=tuple(windowed) if many else windowed[0])
         phase = _phase(n_fft, frac, dtype)
