@@ -302,10 +302,18 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
     if len(inits) == 1:  # nothing to parallelize: spare joblib's dispatch
         results = [_run_one(fun, inits[0], bounds, options)]
     else:
-        # one restart per task: restarts last ~0.1-1 s each, which joblib's
-        # automatic batching would pair up, leaving one worker idle at the end
-        results = Parallel(n_jobs=n_jobs, verbose=verbose, batch_size=1)(
-            delayed(_run_one)(fun, x0, bounds, options) for x0 in inits)
+        # One restart per task: restarts last ~0.1-1 s each, which joblib's
+        # automatic batching would pair up, leaving one worker idle at the
+        # end. The first initial value (the user's: a central length, where
+        # the other draws spread log-uniformly to the bounds and their far
+        # ends take the most iterations) is dispatched last, so that a short
+        # run fills the gap at the end. Results come back in input order.
+        order = list(range(1, len(inits))) + [0]
+        done = Parallel(n_jobs=n_jobs, verbose=verbose, batch_size=1)(
+            delayed(_run_one)(fun, inits[i], bounds, options) for i in order)
+        results = [None] * len(inits)
+        for i, result in zip(order, done):
+            results[i] = result
     losses = np.array([r.loss for r in results], dtype=float)
     if not np.any(np.isfinite(losses)):
         messages = "; ".join(r.message for r in results if r.message)
