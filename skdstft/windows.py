@@ -399,18 +399,20 @@ def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kinds, q, dtype, targets)
         ca, sa = e_alpha.real, e_alpha.imag
         cb, sb = e_beta.real, e_beta.imag
         # support |tau0 + b| <= lam / 2, i.e. lo <= b <= hi, per run of Q
-        # samples: runs wholly outside get a zero row of X, and only the few
-        # runs cut by an edge of the support need a per-sample mask
+        # samples: runs wholly outside get a zero row of X (masked factors),
+        # and only the few runs cut by an edge of the support need a
+        # per-sample mask
         half_lam = 0.5 * lam_c
         lo, hi = -half_lam - tau0, half_lam - tau0
         inside = ((hi >= 0) & (lo <= q - 1))[:, :, None]
         cut = np.nonzero(((lo > 0) | (hi < q - 1)) & inside[..., 0])
         cut_mask = (lo[cut][:, None] <= b) & (b <= hi[cut][:, None])
-        for kind, view, target in zip(kinds, views, targets):
-            X, Y = _cosine_factors(kind, coeffs, a_j, d_j, p, lam_c, tau0, b, ca, sa, cb, sb)
-            X *= inside
-            block = np.matmul(X, Y)                                 # (R, 2A, Q)
-            block[cut] *= cut_mask
+        # every kind's X in one stack, against one Y: a single matrix product
+        X, Y = _cosine_factors(kinds, coeffs, a_j, d_j, p, lam_c, tau0, b,
+                               inside, ca * inside, sa * inside, cb, sb)
+        blocks = np.matmul(X, Y)                                   # (kinds, R, 2A, Q)
+        blocks[:, cut[0], cut[1]] *= cut_mask
+        for block, view, target in zip(blocks, views, targets):
             if target is None:
                 view[sl] = block
             else:
@@ -419,24 +421,37 @@ def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kinds, q, dtype, targets)
             for out, target in zip(outs, targets)]
 
 
-def _cosine_factors(kind, coeffs, a_j, d_j, p, lam_c, tau0, b, ca, sa, cb, sb):
-    """The factors ``X`` (R, 2A, k) and ``Y`` (R, k, Q) of one kind of window
-    on a block of frames (see :func:`_cosine_frame_windows`)."""
-    if kind == "value":  # c(lam) (a0 + sum_j a_j (ca cb - sa sb))
-        scale = lam_c[:, :, None] ** -p
-        Y = [np.ones_like(cb[:, :1]), cb, sb]
-        X = [np.broadcast_to(scale * coeffs[0], ca[..., :1].shape),
-             scale * a_j * ca, -scale * a_j * sa]
-    elif kind == "dt":  # lam^(-p-1) sum_j d_j (sa cb + ca sb)
-        scale = lam_c[:, :, None] ** (-p - 1.0)
-        Y = [cb, sb]
-        X = [scale * d_j * sa, scale * d_j * ca]
-    else:  # -lam^(-p-1) (p b(u) + u b'(u)),  u = tau0 / lam + b / lam
-        g = -lam_c[:, :, None] ** (-p - 1.0)
-        u0 = (tau0 / lam_c)[:, :, None]
+def _cosine_factors(kinds, coeffs, a_j, d_j, p, lam_c, tau0, b, inside, ca, sa, cb, sb):
+    """The factors of every kind on a block of frames (see
+    :func:`_cosine_frame_windows`): ``X`` (kinds, R, 2A, k) and the shared
+    ``Y`` (R, k, Q) with rows ``1, cos beta_j,
+    sin beta_j`` and, when a length derivative is asked for,
+    ``v cos beta_j, v sin beta_j`` (``v = b / lam``). ``inside`` (float) and
+    the masked ``ca``, ``sa`` zero the rows of runs outside the support."""
+    n_r, n_rows2, n_j = ca.shape
+    k = 1 + (4 if "dlam" in kinds else 2) * n_j
+    cos_cols, sin_cols = slice(1, 1 + n_j), slice(1 + n_j, 1 + 2 * n_j)
+    X = np.zeros((len(kinds), n_r, n_rows2, k))
+    for x, kind in zip(X, kinds):
+        if kind == "value":  # c(lam) (a0 + sum_j a_j (ca cb - sa sb))
+            scale = lam_c[:, :, None] ** -p
+            x[..., :1] = scale * coeffs[0] * inside
+            x[..., cos_cols] = scale * a_j * ca
+            x[..., sin_cols] = -scale * a_j * sa
+        elif kind == "dt":  # lam^(-p-1) sum_j d_j (sa cb + ca sb)
+            scale = lam_c[:, :, None] ** (-p - 1.0)
+            x[..., cos_cols] = scale * d_j * sa
+            x[..., sin_cols] = scale * d_j * ca
+        else:  # -lam^(-p-1) (p b(u) + u b'(u)),  u = tau0 / lam + b / lam
+            g = -lam_c[:, :, None] ** (-p - 1.0)
+            u0 = (tau0 / lam_c)[:, :, None]
+            x[..., :1] = g * p * coeffs[0] * inside
+            x[..., cos_cols] = g * (p * a_j * ca + d_j * u0 * sa)
+            x[..., sin_cols] = g * (-p * a_j * sa + d_j * u0 * ca)
+            x[..., 1 + 2 * n_j:1 + 3 * n_j] = g * d_j * sa
+            x[..., 1 + 3 * n_j:] = g * d_j * ca
+    Y = [np.ones_like(cb[:, :1]), cb, sb]
+    if "dlam" in kinds:
         v = (b / lam_c)[:, None, :]
-        Y = [np.ones_like(cb[:, :1]), cb, sb, v * cb, v * sb]
-        X = [np.broadcast_to(g * p * coeffs[0], ca[..., :1].shape),
-             g * (p * a_j * ca + d_j * u0 * sa), g * (-p * a_j * sa + d_j * u0 * ca),
-             g * d_j * sa, g * d_j * ca]
-    return np.concatenate(X, axis=2), np.concatenate(Y, axis=1)
+        Y += [v * cb, v * sb]
+    return X, np.concatenate(Y, axis=1)
