@@ -360,12 +360,17 @@ def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kinds, q, dtype, targets)
     """
     half = n_fft // 2
     n_a = half // q
-    n_rows2 = 2 * n_a  # the (s, a) pairs
     rows = np.broadcast_shapes(lam.shape, frac.shape)[:-1]
     lam_r = np.broadcast_to(lam, rows + (1,)).astype(np.float64).reshape(-1, 1)
     frac_r = np.broadcast_to(frac, rows + (1,)).astype(np.float64).reshape(-1, 1)
     n_frames = lam_r.shape[0]
-    coarse = (q * np.arange(n_a)[None, :] - half * np.arange(2)[:, None]).reshape(-1)
+    # Integer frame positions (every f = 0, the usual case) make each window
+    # even in m (its t-derivative odd): the offsets -K/2..-1 are then the
+    # mirror of 1..K/2 (and m = K/2 lies outside every allowed support), so
+    # only the runs s = 0 are computed.
+    mirrored = not frac_r.any()
+    n_s = 1 if mirrored else 2
+    coarse = (q * np.arange(n_a)[None, :] - half * np.arange(n_s)[:, None]).reshape(-1)
     b = np.arange(q, dtype=np.float64)
     harmonics = np.arange(1, len(coeffs))
     a_j = np.asarray(coeffs[1:], dtype=np.float64)
@@ -373,28 +378,32 @@ def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kinds, q, dtype, targets)
     outs, views = [], []
     for target in targets:
         if target is None:
-            out = np.empty((n_frames, n_rows2, q), dtype=dtype)
+            out = np.empty((n_frames, n_fft), dtype=dtype)
             outs.append(out)
             views.append(out)
         else:
             # a view (the target is C-contiguous): the blocks land in it
             outs.append(target)
-            views.append(target.reshape(target.shape[:-1 - len(rows)] + (n_frames, n_rows2, q)))
+            views.append(target.reshape(target.shape[:-1 - len(rows)] + (n_frames, n_fft)))
     step = max(1, _CHUNK_ELEMENTS // n_fft)
     for start in range(0, n_frames, step):
         sl = slice(start, start + step)
         lam_c = lam_r[sl]                                           # (R, 1)
-        tau0 = coarse - frac_r[sl]                                  # (R, 2A)
+        n_r = lam_c.shape[0]
+        tau0 = coarse - frac_r[sl]                                  # (R, n_s A)
         jt = (2 * np.pi) / lam_c * harmonics                        # (R, J): j theta
         # tau0[s, a] = Q c - f with c = a - s A in [-A, A): exp(i j theta tau0)
         # = exp(-i j theta f) P[c], P[c] = exp(i j theta Q c), P[-c] = conj P[c].
         # No large angle is split in two: every factor's angle is at most the
         # angle it stands for (plus theta f), so the rounding stays that of
         # the direct formula within a few ulps.
-        powers = _unit_powers(jt * q, n_a + 1)                      # (R, J, A + 1)
-        signed = np.concatenate([powers[..., :n_a], np.conj(powers[..., :0:-1])], axis=-1)
-        e_alpha = np.exp(-1j * jt * frac_r[sl])[:, :, None] * signed
-        e_alpha = e_alpha.transpose(0, 2, 1)                        # (R, 2A, J)
+        if mirrored:
+            e_alpha = _unit_powers(jt * q, n_a)                     # (R, J, A)
+        else:
+            powers = _unit_powers(jt * q, n_a + 1)                  # (R, J, A + 1)
+            signed = np.concatenate([powers[..., :n_a], np.conj(powers[..., :0:-1])], axis=-1)
+            e_alpha = np.exp(-1j * jt * frac_r[sl])[:, :, None] * signed
+        e_alpha = e_alpha.transpose(0, 2, 1)                        # (R, n_s A, J)
         e_beta = _unit_powers(jt, q)                                # (R, J, Q)
         ca, sa = e_alpha.real, e_alpha.imag
         cb, sb = e_beta.real, e_beta.imag
@@ -410,15 +419,34 @@ def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kinds, q, dtype, targets)
         # every kind's X in one stack, against one Y: a single matrix product
         X, Y = _cosine_factors(kinds, coeffs, a_j, d_j, p, lam_c, tau0, b,
                                inside, ca * inside, sa * inside, cb, sb)
-        blocks = np.matmul(X, Y)                                   # (kinds, R, 2A, Q)
+        blocks = np.matmul(X, Y)                                   # (kinds, R, n_s A, Q)
         blocks[:, cut[0], cut[1]] *= cut_mask
-        for block, view, target in zip(blocks, views, targets):
-            if target is None:
+        blocks = blocks.reshape(len(kinds), n_r, -1)                # offsets in FFT order
+        for kind, block, view, target in zip(kinds, blocks, views, targets):
+            if mirrored:
+                _put_mirrored(view[..., sl, :], block, -1.0 if kind == "dt" else 1.0,
+                              target is not None)
+            elif target is None:
                 view[sl] = block
             else:
-                view[..., sl, :, :] *= block
+                view[..., sl, :] *= block
     return [out if target is not None else out.reshape(rows + (n_fft,))
             for out, target in zip(outs, targets)]
+
+
+def _put_mirrored(dest, first_half, sign, multiply):
+    """Write (or multiply into ``dest``, ``(..., R, K)``) windows known on the
+    offsets 0..K/2-1 (``first_half``, ``(R, K/2)``), extended by
+    ``w(-m) = sign w(m)`` and 0 at ``m = -K/2``, in FFT order."""
+    n_r, half = first_half.shape
+    full = np.empty((n_r, 2 * half), dtype=first_half.dtype)
+    full[:, :half] = first_half
+    full[:, half] = 0.0
+    np.multiply(first_half[:, :0:-1], sign, out=full[:, half + 1:])  # offsets -K/2+1 .. -1
+    if multiply:
+        dest *= full  # one contiguous pass over the frames
+    else:
+        dest[...] = full
 
 
 def _cosine_factors(kinds, coeffs, a_j, d_j, p, lam_c, tau0, b, inside, ca, sa, cb, sb):

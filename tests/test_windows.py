@@ -257,6 +257,31 @@ def test_frame_windows_equal_the_direct_formula(name, kind, n_fft):
         assert rel_err(strided, out) <= 1e-15
 
 
+@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("n_fft", [16, 64, 100, 512])
+def test_frame_windows_at_integer_positions(name, n_fft):
+    """Every frame at an integer position (f = 0): the cosine route computes
+    half of each window and mirrors it (even windows, odd t-derivative);
+    it must equal the direct formula on all offsets, -K/2 included."""
+    from skdstft.windows import frame_offsets, frame_windows
+    rng = np.random.default_rng(35)
+    lam = rng.uniform(0.5, n_fft - 2, (300, 1))
+    lam[:3, 0] = [n_fft - 2, 2.0, float(n_fft // 2)]
+    frac = np.zeros((300, 1))
+    kinds = ("value", "dlam", "dt")
+    for normalization in NORMALIZATIONS:
+        together = frame_windows(name, lam, frac, n_fft, normalization, kinds)
+        data = rng.standard_normal((2, 300, n_fft))
+        targets = tuple(data.copy() for _ in kinds)
+        frame_windows(name, lam, frac, n_fft, normalization, kinds, multiply=targets)
+        for kind, got, multiplied in zip(kinds, together, targets):
+            want = _direct(name, lam, frac, n_fft, normalization, kind)
+            assert rel_err(got, want) <= 1e-13
+            outside = np.abs(frame_offsets(n_fft) - frac) > lam / 2
+            assert np.all(got[outside] == 0)  # exact zeros, -K/2 among them
+            assert rel_err(multiplied, data * want) <= 1e-13
+
+
 def test_frame_windows_float32_and_single_window():
     from skdstft.windows import frame_offsets, frame_windows
     lam = np.full((50, 1), 100.0, np.float32)
