@@ -25,6 +25,17 @@ machine (2 shared cores) hits both sides alike. Ratios:
    transform (its forward, its VJP and autograd's bookkeeping).
 3. ``grad_time_varying_vs_constant``: the same value-and-gradient for a
    time-varying ``(1, T)`` window against the constant one. Target <= 1.5.
+Every ratio is measured twice: in this process, with the allocator as it
+comes (targets apply here), and in a child process with glibc told never to
+hand memory back to the system (``MALLOC_MMAP_THRESHOLD_``,
+``MALLOC_TRIM_THRESHOLD_``; rows ``*_allocator_pinned``, informational).
+On this project's virtual machines a page of fresh memory costs ~2.5 us to
+fault in, so a 5 MB temporary costs ~3 ms -- as much as the FFT that fills
+it -- and whether a given allocation faults depends on what the allocator
+did before. The pinned rows show the arithmetic alone; the gap between the
+two is allocator behaviour, which moves each timing by up to 2x from run
+to run.
+
 4. ``peak_memory_tf_grad``: peak memory of the forward and gradient of a
    time-frequency-varying ``(F, T)`` window (N = 16000, n_fft = 512,
    hop = 128), in a fresh subprocess: the peak resident set size during the
@@ -184,9 +195,26 @@ def _memory_rows():
     ]
 
 
+# glibc reads these at start-up: no memory handed back to the system, so no
+# page is faulted in twice (see the module docstring)
+PINNED_ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": str(2**30), "MALLOC_TRIM_THRESHOLD_": str(2**31)}
+
+
+def _pinned_rows():
+    """The speed ratios again, in a child process whose allocator keeps its
+    memory: what the library's arithmetic costs, without this machine's
+    page faults (informational rows, no targets)."""
+    env = dict(os.environ, **PINNED_ALLOCATOR)
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--speed-child"],
+                         capture_output=True, text=True, check=True, env=env)
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    return [_row(r["name"] + "_allocator_pinned", r["value"], r["unit"])
+            for r in rows if r["unit"] == "ratio"]
+
+
 def run():
     """All core benchmarks; a list of ``{name, value, unit, target, ok}`` rows."""
-    return _speed_rows() + _memory_rows()
+    return _speed_rows() + _pinned_rows() + _memory_rows()
 
 
 def main():
@@ -202,5 +230,7 @@ def main():
 if __name__ == "__main__":
     if "--memory-child" in sys.argv:
         _memory_child()
+    elif "--speed-child" in sys.argv:
+        print(json.dumps(_speed_rows()))
     else:
         sys.exit(main())
