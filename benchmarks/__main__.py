@@ -1,7 +1,8 @@
 """Run every benchmark and print one table: ``python -m benchmarks``.
 
 Each ``bench_*.py`` module exposes ``run()`` returning rows
-``{name, value, unit, target, ok}``; targets are ratios against a baseline
+``{name, value, unit, target, ok}``, and runs here in a fresh interpreter of
+its own (as it would alone); targets are ratios against a baseline
 measured in the same run (this machine is shared and noisy, so absolute
 times are only informational). This entry point also measures scaling
 curves of the forward transform and of a value-and-gradient (time against
@@ -14,10 +15,10 @@ to save every row.
 """
 
 import argparse
-import importlib
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 
@@ -138,6 +139,24 @@ def plot_scaling(rows, path):
     plt.close(fig)
 
 
+def run_suite(suite):
+    """Rows of ``benchmarks/bench_<suite>.py``, run in a fresh interpreter.
+
+    Each suite gets a process of its own, so that none inherits another's
+    state: the allocator's (this machine's page faults make a timing depend
+    on what was freed before), BLAS and joblib worker pools, warm caches.
+    Run alone or here, a suite then measures the same thing."""
+    code = ("import json, sys; from benchmarks import bench_{0} as m; "
+            "rows = m.run(); sys.stdout.write('\\n' + json.dumps(rows, default=float))")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", code.format(suite)], cwd=root,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else
+                           f"exit status {done.returncode}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def machine_description():
     try:
         from threadpoolctl import threadpool_info
@@ -170,15 +189,14 @@ def main(argv=None):
     for suite in suites:
         if suite in skip:
             continue
-        try:
-            module = importlib.import_module(f"benchmarks.bench_{suite}")
-        except ImportError as exc:
-            print(f"[{suite}] not available: {exc}", file=sys.stderr)
-            continue
         t0 = time.perf_counter()
         print(f"[{suite}] running ...", file=sys.stderr, flush=True)
-        for row in module.run():
-            rows.append({"suite": suite, **row})
+        try:
+            suite_rows = run_suite(suite)
+        except RuntimeError as exc:
+            print(f"[{suite}] failed: {exc}", file=sys.stderr)
+            continue
+        rows.extend({"suite": suite, **row} for row in suite_rows)
         print(f"[{suite}] {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     print()
     print_table(rows, markdown=args.markdown)
