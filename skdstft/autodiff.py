@@ -164,6 +164,20 @@ def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, 
 defvjp(_dstft_batch, _vjp_x, _vjp_win_length, _vjp_positions, argnums=(0, 1, 2))
 
 
+def dstft_and_win_length_vjp(x, win_length, positions, *, n_fft, window, normalization,
+                             frames=None, chunk_bytes=DEFAULT_CHUNK_BYTES):
+    """``S`` of a (B, N) batch and a function ``g -> d Re<g, S> / d win_length``:
+    the transform and its window-length VJP as :func:`dstft_unchecked` and
+    autograd compute them (same primitive, same hand-over of ``D_lam``),
+    without the tape, for an optimizer's inner loop that chains VJPs itself.
+    The caller guarantees what :func:`dstft_unchecked` requires."""
+    S = _dstft_batch.fun(x, win_length, positions, n_fft, window, normalization, chunk_bytes,
+                         True, frames)
+    vjp = _vjp_win_length(S, x, win_length, positions, n_fft, window, normalization,
+                          chunk_bytes, True, frames)
+    return S, vjp
+
+
 def dstft(x, win_length, positions=None, *, n_fft, window="hann", normalization="l1",
           chunk_bytes=DEFAULT_CHUNK_BYTES):
     """Differentiable short-time Fourier transform (paper Eq. 25, math.md §2).

@@ -241,6 +241,22 @@ def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
 defvjp(_shannon_core, _shannon_core_vjp)
 
 
+def mean_shannon_entropy_and_vjp(S, power=1, scope="global", eps=EPS):
+    """The mean over signals of :func:`shannon_entropy` of a plain array ``S``
+    (B, F, T), and a function returning its gradient with respect to ``S``
+    (in autograd's convention) -- the same primitive and gradient, without
+    autograd's tape, for an optimizer's inner loop that chains the VJPs itself.
+    """
+    axes = _axes(scope)
+    power = check_real(power, "power", low=0.0, low_open=True)
+    h = _shannon_core.fun(S, power, axes, eps, True)  # hands its parts to the VJP below
+    vjp = _shannon_core_vjp(h, S, power, axes, eps, True)
+    if not np.isfinite(h).all():
+        raise ValueError("S contains NaN or infinite values")
+    weight = np.full(h.shape, 1.0 / h.size)  # a mean over signals (and frames)
+    return float(np.mean(h)), lambda: vjp(weight)
+
+
 def renyi_entropy(S, alpha=3, power=1, scope="global"):
     """Rényi entropy of order ``alpha``: ``log(sum p**alpha) / (1 - alpha)``.
 

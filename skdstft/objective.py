@@ -30,11 +30,12 @@ hop_mode       positions                                     free values
 
 import autograd.numpy as anp
 import numpy as np
+from autograd import value_and_grad
 from autograd.tracer import getval
 
 from . import losses
 from ._validation import check_choice, check_positions, check_signal
-from .autodiff import dstft, dstft_unchecked
+from .autodiff import dstft, dstft_and_win_length_vjp, dstft_unchecked
 from .estimators._base import criterion_loss
 from .positions import fixed_overlap_positions
 from .transform import gather_frames
@@ -211,6 +212,34 @@ class RepresentationObjective:
         lam, _, positions = self.unpack(theta)
         return dstft(self.X if X is None else X, lam, positions, n_fft=self.n_fft,
                      window=self.window, normalization=self.normalization)
+
+    @property
+    def _chains_by_hand(self):
+        """The default learning problem -- one constant length, fixed
+        positions, the built-in Shannon entropy, no penalty -- whose gradient
+        :meth:`value_and_grad` chains without autograd's tape."""
+        return (self.window_mode == "constant" and self.hop_mode == "fixed"
+                and isinstance(self.criterion, str) and self.criterion == "entropy")
+
+    def value_and_grad(self, theta, iteration=None):
+        """``(loss, gradient)`` at ``theta``.
+
+        In the default problem (:attr:`_chains_by_hand`) the transform's and
+        the entropy's VJPs are chained directly: the same primitives and
+        gradients as ``autograd.value_and_grad(self)``, without building its
+        tape, which on a small problem costs a third of an evaluation.
+        Everything else goes through autograd."""
+        if not self._chains_by_hand:
+            return value_and_grad(self)(theta, iteration)
+        X = self._batch(iteration)
+        theta = np.asarray(theta, dtype=float)
+        S, lam_vjp = dstft_and_win_length_vjp(
+            X, float(theta[0]), self.positions, n_fft=self.n_fft, window=self._window,
+            normalization=self.normalization, frames=self._fixed_frames(X))
+        loss, S_vjp = losses.mean_shannon_entropy_and_vjp(S, power=self.power, scope=self.scope)
+        grad = np.zeros_like(theta)
+        grad[0] = lam_vjp(S_vjp())
+        return loss, grad
 
     def __call__(self, theta, iteration=None):
         lam, _, positions = self.unpack(theta)

@@ -67,8 +67,9 @@ class _Tracker:
 
     def __init__(self, fun, lo, span, shape):
         # d/dz = span * d/dtheta, applied by hand: tracing the affine map
-        # through autograd would cost three more primitives per evaluation
-        self._vg = value_and_grad(fun)
+        # through autograd would cost three more primitives per evaluation.
+        # An objective that computes its own value and gradient is asked for them.
+        self._vg = getattr(fun, "value_and_grad", None) or value_and_grad(fun)
         self.lo, self.span, self.shape = lo, span, shape
         self.best_z, self.best_loss = None, np.inf
 
