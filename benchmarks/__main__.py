@@ -139,22 +139,29 @@ def plot_scaling(rows, path):
     plt.close(fig)
 
 
-def run_suite(suite):
-    """Rows of ``benchmarks/bench_<suite>.py``, run in a fresh interpreter.
+def _in_fresh_interpreter(expression):
+    """The JSON value of a Python ``expression`` (over the benchmarks
+    package) computed in a fresh interpreter.
 
-    Each suite gets a process of its own, so that none inherits another's
-    state: the allocator's (this machine's page faults make a timing depend
-    on what was freed before), BLAS and joblib worker pools, warm caches.
-    Run alone or here, a suite then measures the same thing."""
-    code = ("import json, sys; from benchmarks import bench_{0} as m; "
-            "rows = m.run(); sys.stdout.write('\\n' + json.dumps(rows, default=float))")
+    Each suite, and the scaling curves, get a process of their own, so that
+    none inherits another's state: the allocator's (this machine's page
+    faults make a timing depend on what was freed before), BLAS and joblib
+    worker pools, warm caches. Run alone or here, a suite then measures the
+    same thing."""
+    code = ("import json, sys; import benchmarks.bench_core, benchmarks.__main__; "
+            f"value = {expression}; "
+            "sys.stdout.write('\\n' + json.dumps(value, default=float))")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", code.format(suite)], cwd=root,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else
                            f"exit status {done.returncode}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_suite(suite):
+    """Rows of ``benchmarks/bench_<suite>.py``, run in a fresh interpreter."""
+    return _in_fresh_interpreter(f"__import__('benchmarks.bench_{suite}').bench_{suite}.run()")
 
 
 def machine_description():
@@ -203,7 +210,7 @@ def main(argv=None):
     scaling = []
     if not args.no_scaling:
         print("\nscaling (median times):")
-        scaling = scaling_rows()
+        scaling = _in_fresh_interpreter("benchmarks.__main__.scaling_rows()")
         print_scaling(scaling, markdown=args.markdown)
         if args.plot:
             plot_scaling(scaling, args.plot)
