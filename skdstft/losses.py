@@ -128,8 +128,15 @@ def _shannon_parts(S, power, axes, eps):
     ``log T - sum(A log u) / T``: ``p`` and ``p + eps`` are never formed.
     On large spectrograms every full-size temporary costs about as much as
     the arithmetic (and a fresh page of memory more than that), hence the
-    in-place steps."""
-    a = np.abs(S)
+    in-place steps.
+
+    For complex ``S`` one complex array ``W`` in the layout of ``S`` lends
+    its memory to ``|S| / c`` (first half) and ``log u`` (second half); the
+    gradient later overwrites both (see the VJP), so the cotangent needs no
+    fresh memory of its own. ``W`` is None for a real ``S``."""
+    W = np.empty_like(S) if np.iscomplexobj(S) else None
+    halves = _real_halves(W) if W is not None else None
+    a = np.abs(S) if W is None else np.abs(S, out=halves[0])
     if a.dtype.kind != "f":  # an integer magnitude array
         a = a.astype(np.float64)
     c = np.max(a, axis=(-2, -1), keepdims=True)
@@ -143,14 +150,25 @@ def _shannon_parts(S, power, axes, eps):
     total = A.sum(axis=axes, keepdims=True)
     total = np.where(total > 0, total, 1.0).astype(a.dtype)
     u = A + eps * total
-    log_u = np.log(u)
-    return c, a, A, total, u, log_u
+    log_u = np.log(u) if W is None else np.log(u, out=halves[1])
+    return c, a, A, total, u, log_u, W
+
+
+def _real_halves(W):
+    """Two real arrays of ``W``'s shape and axis order filling ``W``'s memory
+    (a complex array as ``np.empty_like`` makes it: dense in some axis order)."""
+    order = np.argsort([-st for st in W.strides], kind="stable")
+    dense = W.transpose(order)  # C-contiguous
+    flat = dense.reshape(-1).view(W.real.dtype)
+    back = np.argsort(order)
+    return tuple(half.reshape(dense.shape).transpose(back)
+                 for half in (flat[:W.size], flat[W.size:]))
 
 
 def _shannon_value(parts, axes):
     """``-sum p log(p + eps) = log T - sum(A log u) / T`` per group, with the
     summed axes dropped: shape (...,) for the plane, (..., T) per frame."""
-    _, _, A, total, _, log_u = parts
+    _, _, A, total, _, log_u, _ = parts
     h = np.log(total) - _group_dot(A, log_u, axes) / total
     return h[..., 0, 0] if axes == (-2, -1) else h[..., 0, :]
 
@@ -193,7 +211,7 @@ def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
     else:
         parts = _shannon_parts(S, power, axes, eps)
     _LAST.key = _LAST.parts = None
-    c, a, A, total, u, log_u = parts
+    c, a, A, total, u, log_u, W = parts
     # dh/dp = -(log q + p / q) = -(log q + 1) + eps / q with q = p + eps = u / T.
     # Through p = A / T only the part of dh/dp that varies over the group
     # counts (sum p = 1), so constants drop: dh/dA = (m - sum(p m)) / T with
@@ -224,7 +242,11 @@ def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
         else:  # one weight per frame
             r, scale = dh * g[..., None, :], inv_c[..., 0, 0]
         if np.iscomplexobj(S):
-            out = np.empty_like(S)  # same memory layout as S: no transposing copy
+            # W's memory held |S| and log u, both dead now: the cotangent
+            # goes there. A second call (another backward pass over
+            # the same tape) overwrites it again; by then autograd has used
+            # the first one.
+            out = W
             np.multiply(S.real, r, out=out.real)
             np.multiply(S.imag, r, out=out.imag)
             np.negative(out.imag, out=out.imag)

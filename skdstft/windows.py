@@ -442,7 +442,11 @@ def _put_mirrored(dest, first_half, sign, multiply):
     full = np.empty((n_r, 2 * half), dtype=first_half.dtype)
     full[:, :half] = first_half
     full[:, half] = 0.0
-    np.multiply(first_half[:, :0:-1], sign, out=full[:, half + 1:])  # offsets -K/2+1 .. -1
+    mirror = first_half[:, :0:-1]  # offsets -K/2+1 .. -1
+    if sign < 0:
+        np.negative(mirror, out=full[:, half + 1:])
+    else:
+        full[:, half + 1:] = mirror
     if multiply:
         dest *= full  # one contiguous pass over the frames
     else:

@@ -155,3 +155,27 @@ def test_entropy_value_alone_keeps_no_arrays_alive():
     assert getattr(losses._LAST, "parts", None) is None
     autograd.grad(losses.shannon_entropy)(S)
     assert getattr(losses._LAST, "parts", None) is None  # consumed by the VJP
+
+
+def test_entropy_gradient_on_repeated_backward_passes():
+    """The entropy writes its cotangent into memory it allocated in the
+    forward pass. autograd's jacobian runs one backward pass per output over
+    the same tape: each pass must see its own, correct cotangent."""
+    import autograd
+    import autograd.numpy as anp
+
+    from skdstft import dstft
+    from skdstft.losses import shannon_entropy
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((3, 400))
+
+    def per_signal(lam):
+        return shannon_entropy(dstft(X, lam, n_fft=64))  # (3,)
+
+    jac = autograd.jacobian(per_signal)(37.0)
+    for b in range(3):
+        alone = autograd.grad(lambda lam, b=b: shannon_entropy(dstft(X[b], lam, n_fft=64)))(37.0)
+        assert np.isclose(jac[b], alone, rtol=1e-12)
+    S = dstft(X[0], 30.0, n_fft=64)
+    g = autograd.grad(lambda S_: anp.sum(shannon_entropy(S_)))(S)
+    assert not np.shares_memory(g, S)

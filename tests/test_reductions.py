@@ -37,3 +37,16 @@ def test_real_dot_equals_the_plain_sum_for_every_layout(dtype):
 def test_real_dot_needs_equal_shapes():
     with pytest.raises(ValueError, match="equal shapes"):
         real_dot(np.ones(3), np.ones(4))
+
+
+def test_real_dot_on_parts_of_a_complex_array_uses_views():
+    """The real and imaginary parts of a (transposed) complex array are evenly
+    spaced in memory: they are reduced on views, and equal the plain sum."""
+    from skdstft._reductions import _flat
+    rng = np.random.default_rng(4)
+    W = (rng.standard_normal((30, 17)) + 1j * rng.standard_normal((30, 17))).T
+    for a, b in [(W.real, W.imag), (W.real, np.ascontiguousarray(W.imag.T).T)]:
+        assert _flat(a) is not None and np.shares_memory(_flat(a), W)
+        assert abs(real_dot(a, b) - np.sum(a * b)) <= 1e-12 * np.sum(np.abs(a * b))
+    assert _flat(W.real[:, ::2]) is None  # gaps in memory: no flat view
+    assert _flat(W[::-1].real) is None  # negative strides: none either
