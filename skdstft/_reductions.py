@@ -21,6 +21,8 @@ def _flat(a):
     evenly spaced in memory (a copy would be needed). Evenly spaced covers
     contiguous arrays in any axis order and, for instance, the real or
     imaginary part of a contiguous complex array."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return a.reshape(-1, order="A")  # the common case, without the general test
     order = _memory_order(a)
     if not order:
         return a.reshape(-1)
@@ -45,8 +47,8 @@ def real_dot(u, v):
     """
     if u.shape != v.shape:
         raise ValueError(f"real_dot needs equal shapes, got {u.shape} and {v.shape}")
-    if (u.dtype == v.dtype and u.dtype.kind in "fc"
-            and _memory_order(u) == _memory_order(v)):
+    same_layout = u.strides == v.strides or _memory_order(u) == _memory_order(v)
+    if u.dtype == v.dtype and u.dtype.kind in "fc" and same_layout:
         fu, fv = _flat(u), _flat(v)
         if fu is not None and fv is not None:
             if u.dtype.kind == "f":

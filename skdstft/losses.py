@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 EPS = 1e-12
+_SHARED_BUFFER_BYTES = 2**20  # see _shannon_parts
 
 
 def _scaled_magnitude(S, power):
@@ -130,11 +131,14 @@ def _shannon_parts(S, power, axes, eps):
     the arithmetic (and a fresh page of memory more than that), hence the
     in-place steps.
 
-    For complex ``S`` one complex array ``W`` in the layout of ``S`` lends
+    For a large complex ``S`` one complex array ``W`` in the layout of ``S`` lends
     its memory to ``|S| / c`` (first half) and ``log u`` (second half); the
     gradient later overwrites both (see the VJP), so the cotangent needs no
     fresh memory of its own. ``W`` is None for a real ``S``."""
-    W = np.empty_like(S) if np.iscomplexobj(S) else None
+    # (small spectrograms skip the buffer: its bookkeeping costs more than
+    # the memory it saves)
+    W = (np.empty_like(S) if np.iscomplexobj(S) and S.nbytes >= _SHARED_BUFFER_BYTES
+         else None)
     halves = _real_halves(W) if W is not None else None
     a = np.abs(S) if W is None else np.abs(S, out=halves[0])
     if a.dtype.kind != "f":  # an integer magnitude array
@@ -246,7 +250,7 @@ def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
             # goes there. A second call (another backward pass over
             # the same tape) overwrites it again; by then autograd has used
             # the first one.
-            out = W
+            out = np.empty_like(S) if W is None else W
             np.multiply(S.real, r, out=out.real)
             np.multiply(S.imag, r, out=out.imag)
             np.negative(out.imag, out=out.imag)
