@@ -148,7 +148,7 @@ def _in_fresh_interpreter(expression):
     faults make a timing depend on what was freed before), BLAS and joblib
     worker pools, warm caches. Run alone or here, a suite then measures the
     same thing."""
-    code = ("import json, sys; import benchmarks.bench_core, benchmarks.__main__; "
+    code = ("import json, sys; import benchmarks.__main__; "
             f"value = {expression}; "
             "sys.stdout.write('\\n' + json.dumps(value, default=float))")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

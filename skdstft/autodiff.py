@@ -62,9 +62,7 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
     ``frames``: the frames of ``x`` at ``positions``, gathered beforehand
     and only read (a caller that evaluates the same signals and positions
     many times)."""
-    own = frames is None
-    if own:
-        frames = gather_frames(x, positions, n_fft, scratch=True)
+    frames, own = _frames_for(x, positions, n_fft, frames)
     if not keep_dlam:
         value, _, _ = _window_fns(window, normalization, n_fft)
         return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
