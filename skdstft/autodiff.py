@@ -32,7 +32,8 @@ from autograd.tracer import getval, isbox
 from . import _validation as val
 from ._reductions import real_dot
 from .positions import frame_positions
-from .transform import DEFAULT_CHUNK_BYTES, gather_frames, windowed_adjoint, windowed_transform
+from .transform import (DEFAULT_CHUNK_BYTES, gather_frames, uses_fft_backend, windowed_adjoint,
+                        windowed_inner, windowed_transform)
 from .windows import frame_windows, get_window
 
 __all__ = ["dstft", "dstft_unchecked"]
@@ -57,13 +58,17 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
     """Raw transform of a (B, N) float array; returns (B, F, T).
 
     With ``keep_dlam`` (set when the window length is being differentiated)
-    the derivative-window transform ``D_lam`` is computed from the same
-    gathered frames and left for the VJP: the frames are gathered once.
+    and lengths varying in frequency (the DFT backend), the derivative-window
+    transform ``D_lam`` is computed from the same gathered frames and the
+    same window trigonometry, and left for the VJP. Lengths constant in
+    frequency (the FFT backend) leave ``D_lam`` to the VJP, which reduces it
+    block by block (:func:`windowed_inner`): holding it whole would take a
+    fresh spectrogram-sized array per gradient.
     ``frames``: the frames of ``x`` at ``positions``, gathered beforehand
     and only read (a caller that evaluates the same signals and positions
     many times)."""
     frames, own = _frames_for(x, positions, n_fft, frames)
-    if not keep_dlam:
+    if not keep_dlam or uses_fft_backend(win_length):  # the VJP then reduces by blocks
         value, _, _ = _window_fns(window, normalization, n_fft)
         return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
                                   overwrite=own)
@@ -73,6 +78,12 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
                                     overwrite=own, n_windows=2)
     _DLAM.key, _DLAM.value = (x, win_length, positions, out), d_lam
     return out
+
+
+def _grad_dtype(like):
+    """The float dtype of a gradient with respect to ``like``."""
+    dtype = np.result_type(getattr(like, "dtype", np.float64), np.float32)
+    return dtype if np.issubdtype(dtype, np.floating) else np.float64
 
 
 def _frames_for(x, positions, n_fft, frames):
@@ -95,10 +106,7 @@ def _real_inner(g, d, like):
         out = np.einsum("bkn,bkn->" + keep, g, d).real
     else:
         out = np.array(sum(real_dot(gb, db) for gb, db in zip(g, d)))
-    dtype = np.result_type(getattr(like, "dtype", np.float64), np.float32)
-    if not np.issubdtype(dtype, np.floating):
-        dtype = np.float64
-    return np.asarray(out, dtype=dtype).reshape(shape)
+    return np.asarray(out, dtype=_grad_dtype(like)).reshape(shape)
 
 
 def _unbroadcast(grad, like):
@@ -109,10 +117,7 @@ def _unbroadcast(grad, like):
     for axis, size in enumerate(shape):
         if size == 1 and grad.shape[axis] != 1:
             grad = grad.sum(axis=axis, keepdims=True)
-    dtype = np.result_type(getattr(like, "dtype", np.float64), np.float32)
-    if not np.issubdtype(dtype, np.floating):
-        dtype = np.float64
-    return np.asarray(grad, dtype=dtype).reshape(shape)
+    return np.asarray(grad, dtype=_grad_dtype(like)).reshape(shape)
 
 
 def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
@@ -138,6 +143,12 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
         if d is None:
             fr, own = _frames_for(x, positions, n_fft, frames)
             _, dlam, _ = _window_fns(window, normalization, n_fft)
+            if uses_fft_backend(win_length):  # D_lam by blocks, never held whole
+                inner = windowed_inner(fr, win_length, dlam, n_fft, g)
+                if np.size(win_length) == 1:
+                    inner = np.sum(inner)
+                return np.asarray(inner, dtype=_grad_dtype(win_length)).reshape(
+                    np.shape(win_length))
             d = windowed_transform(fr, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
                                    overwrite=own)
         return _real_inner(g, d, win_length)  # the batch shares the lengths

@@ -31,6 +31,8 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import getval, isbox
 
 from ._reductions import real_dot
+from ._scratch import recycled_like
+from ._scratch import scratch as work_buffer
 from ._validation import check_choice, check_lengths, check_positions, check_real, check_spectrogram
 
 __all__ = [
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 EPS = 1e-12
-_SHARED_BUFFER_BYTES = 2**20  # see _shannon_parts
+_SCRATCH_FROM_BYTES = 2**20  # see _work_like
 
 
 def _scaled_magnitude(S, power):
@@ -114,10 +116,21 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     # A NaN or inf in S always reaches h (the max, then every p, is NaN):
     # checking h spares a pass over S.
     S = check_spectrogram(S, finite=False)
-    h = _shannon_core(S, power, axes, eps, isbox(S))  # (...,) or per frame (..., T)
+    h = _shannon_core(S, power, axes, eps, isbox(S))  # (...,)
     if not np.isfinite(getval(h)).all():
         raise ValueError("S contains NaN or infinite values")
-    return h if scope == "global" else anp.mean(h, axis=-1)
+    return h
+
+
+def _work_like(name, S, dtype):
+    """A real array of ``S``'s shape laid out in ``S``'s axis order (so that
+    element-wise passes between them run contiguously): the calling thread's
+    reusable buffer ``name`` for a large ``S``, a fresh array otherwise."""
+    order = np.argsort([-st for st in S.strides], kind="stable")
+    dense = tuple(S.shape[i] for i in order)
+    if S.size * np.dtype(dtype).itemsize * 2 < _SCRATCH_FROM_BYTES:
+        return np.empty(dense, dtype=dtype).transpose(np.argsort(order))
+    return work_buffer(name, dense, dtype).transpose(np.argsort(order))
 
 
 def _shannon_parts(S, power, axes, eps):
@@ -127,54 +140,42 @@ def _shannon_parts(S, power, axes, eps):
     With ``A = (|S| / c)**power``, ``T = sum A`` and ``u = A + eps T`` (so
     that ``p = A / T`` and ``p + eps = u / T``) the entropy is
     ``log T - sum(A log u) / T``: ``p`` and ``p + eps`` are never formed.
-    On large spectrograms every full-size temporary costs about as much as
-    the arithmetic (and a fresh page of memory more than that), hence the
-    in-place steps.
 
-    For a large complex ``S`` one complex array ``W`` in the layout of ``S`` lends
-    its memory to ``|S| / c`` (first half) and ``log u`` (second half); the
-    gradient later overwrites both (see the VJP), so the cotangent needs no
-    fresh memory of its own. ``W`` is None for a real ``S``."""
-    # (small spectrograms skip the buffer: its bookkeeping costs more than
-    # the memory it saves)
-    W = (np.empty_like(S) if np.iscomplexobj(S) and S.nbytes >= _SHARED_BUFFER_BYTES
-         else None)
-    halves = _real_halves(W) if W is not None else None
-    a = np.abs(S) if W is None else np.abs(S, out=halves[0])
-    if a.dtype.kind != "f":  # an integer magnitude array
-        a = a.astype(np.float64)
+    Returns ``(c, a, A, T, u, log_u)``. The full-size arrays ``a = |S| / c``,
+    ``A``, ``u`` and ``log u`` are temporaries: for a large ``S`` they live
+    in this thread's reusable buffers (:mod:`skdstft._scratch`; on large
+    spectrograms a fresh page of memory costs more than the arithmetic done
+    on it), so they are valid only until the next entropy in this thread,
+    and nothing may keep them: the value is computed from them at once, and
+    the gradient set-up that follows (:func:`_shannon_core_vjp`) turns them
+    into the cotangent before returning."""
+    real = np.abs(np.zeros(1, dtype=S.dtype)).dtype
+    if real.kind != "f":  # an integer magnitude array
+        real = np.dtype(np.float64)
+    a = _work_like("entropy_a", S, real)
+    np.abs(S, out=a, casting="unsafe")
     c = np.max(a, axis=(-2, -1), keepdims=True)
-    c = np.where(c > 0, c, 1.0).astype(a.dtype)
+    c = np.where(c > 0, c, 1.0).astype(real)
     a /= c
     if power == 1:
         A = a
     else:
-        A = np.zeros_like(a)
+        A = _work_like("entropy_A", S, real)
+        A[...] = 0.0
         np.power(a, power, out=A, where=a > 0)
     total = A.sum(axis=axes, keepdims=True)
-    total = np.where(total > 0, total, 1.0).astype(a.dtype)
-    u = A + eps * total
-    log_u = np.log(u) if W is None else np.log(u, out=halves[1])
-    return c, a, A, total, u, log_u, W
-
-
-def _real_halves(W):
-    """Two real arrays of ``W``'s shape and axis order filling ``W``'s memory
-    (a complex array as ``np.empty_like`` makes it: dense in some axis order)."""
-    order = np.argsort([-st for st in W.strides], kind="stable")
-    dense = W.transpose(order)  # C-contiguous
-    flat = dense.reshape(-1).view(W.real.dtype)
-    back = np.argsort(order)
-    return tuple(half.reshape(dense.shape).transpose(back)
-                 for half in (flat[:W.size], flat[W.size:]))
+    total = np.where(total > 0, total, 1.0).astype(real)
+    u = np.add(A, eps * total, out=_work_like("entropy_u", S, real))
+    log_u = np.log(u, out=_work_like("entropy_log_u", S, real))
+    return c, a, A, total, u, log_u
 
 
 def _shannon_value(parts, axes):
-    """``-sum p log(p + eps) = log T - sum(A log u) / T`` per group, with the
-    summed axes dropped: shape (...,) for the plane, (..., T) per frame."""
-    _, _, A, total, _, log_u, _ = parts
+    """``-sum p log(p + eps) = log T - sum(A log u) / T`` per signal: (...,),
+    the mean over frames for per-frame distributions."""
+    _, _, A, total, _, log_u = parts
     h = np.log(total) - _group_dot(A, log_u, axes) / total
-    return h[..., 0, 0] if axes == (-2, -1) else h[..., 0, :]
+    return h[..., 0, 0] if axes == (-2, -1) else np.mean(h[..., 0, :], axis=-1)
 
 
 def _group_dot(u, v, axes):
@@ -189,33 +190,44 @@ def _group_dot(u, v, axes):
     return out.reshape(lead + (1, 1))
 
 
-# The last entropy evaluated while being differentiated, so that autograd's
-# gradient set-up (called right after the value, with the same array) does
-# not recompute it. Thread-local: joblib's threading backend may run several
-# optimizations at once. A value computed without differentiation leaves
-# nothing here (it would hold several spectrogram-sized arrays until the
-# next call).
+# The parts of the last entropy evaluated while being differentiated, so that
+# autograd's gradient set-up (which runs right after the value, with the same
+# array) does not recompute them. Thread-local: joblib's threading backend
+# may run several optimizations at once. A value computed without
+# differentiation leaves nothing here.
 _LAST = threading.local()
 
 
 @primitive
 def _shannon_core(S, power, axes, eps, traced=False):
-    """``-sum p log(p + eps)`` over ``axes`` (dropped): one fused primitive, so
-    the entropy's gradient costs a few array passes instead of autograd's dozen."""
+    """The entropy per signal, (...,): over the plane (``axes = (-2, -1)``)
+    or the mean of the per-frame entropies (``axes = (-2,)``). One fused
+    primitive, so that the gradient costs a few array passes instead of
+    autograd's dozen."""
     parts = _shannon_parts(S, power, axes, eps)
     if traced:
         _LAST.key, _LAST.parts = (S, power, axes, eps), parts
     return _shannon_value(parts, axes)
 
 
+def _fold_limit(dtype):
+    """Largest ``|log10 c|`` for which the scale ``1 / c**2`` of the
+    cotangent may be applied to the real weights instead of the complex
+    result (see :func:`_shannon_core_vjp`): well inside the float range."""
+    return 100.0 if dtype == np.float64 else 5.0
+
+
 def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
+    """Gradient set-up: the cotangent for an incoming weight of 1 per signal
+    is computed here, at once, from the parts the value just computed (they
+    are temporaries, see :func:`_shannon_parts`); the VJP then scales it."""
     key = getattr(_LAST, "key", None)
     if key is not None and key[0] is S and key[1:] == (power, axes, eps):
         parts = _LAST.parts
     else:
         parts = _shannon_parts(S, power, axes, eps)
     _LAST.key = _LAST.parts = None
-    c, a, A, total, u, log_u, W = parts
+    c, a, A, total, u, log_u = parts
     # dh/dp = -(log q + p / q) = -(log q + 1) + eps / q with q = p + eps = u / T.
     # Through p = A / T only the part of dh/dp that varies over the group
     # counts (sum p = 1), so constants drop: dh/dA = (m - sum(p m)) / T with
@@ -234,33 +246,49 @@ def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
     # d|S| = conj(S) / |S| with |S| = c a (0 at S = 0: there S itself is 0
     # below, so dh may keep any finite value where a = 0).
     np.divide(dh, a_floor, out=dh)
-    # 1 / (total c) now; the second 1 / c after multiplying by S, so that
-    # float32 stays in range for amplitudes from 1e-30 to 1e+30.
-    dh *= 1.0 / (total * c)
-    inv_c = 1.0 / c
+    # The weight of each group, 1 / (T c) (a per-frame mean: also 1 / frames),
+    # and a second 1 / c for the magnitude's c. In range, both go into the
+    # real weights; with an extreme c the second one is applied after
+    # multiplying by S, so that float32 stays in range for amplitudes from
+    # 1e-30 to 1e+30.
+    weight = 1.0 / (total * c)
+    if axes == (-2,):
+        weight = weight / total.shape[-1]
+    log_c = np.abs(np.log10(c))
+    fold = bool(np.all(log_c <= _fold_limit(a.dtype)))
+    dh *= weight / c if fold else weight
+    if np.iscomplexobj(S):
+        # handed out: a buffer reused only once nothing refers to it
+        unit = recycled_like("entropy_cotangent", S) if S.nbytes >= _SCRATCH_FROM_BYTES \
+            else np.empty_like(S)
+        np.multiply(S.real, dh, out=unit.real)
+        np.multiply(S.imag, dh, out=unit.imag)
+        np.negative(unit.imag, out=unit.imag)
+    else:  # a real (magnitude) array: d|S|/dS = sign(S)
+        unit = S * dh
+    if not fold:
+        for b, factor in np.ndenumerate((1.0 / c)[..., 0, 0]):
+            unit[b] *= factor.item()
+    # the cotangent for an incoming weight of 1 per signal; the first VJP
+    # call that needs another weight scales it in place (one real scalar per
+    # signal), later calls (another backward pass over the same tape) scale
+    # a copy by their weight relative to that one
+    state = {"applied": None}
 
     def vjp(g):
-        g = np.asarray(g)
-        if axes == (-2, -1):  # one weight per signal: folded into the scale below
-            r, scale = dh, inv_c[..., 0, 0] * g
-        else:  # one weight per frame
-            r, scale = dh * g[..., None, :], inv_c[..., 0, 0]
-        if np.iscomplexobj(S):
-            # W's memory held |S| and log u, both dead now: the cotangent
-            # goes there. A second call (another backward pass over
-            # the same tape) overwrites it again; by then autograd has used
-            # the first one.
-            out = np.empty_like(S) if W is None else W
-            np.multiply(S.real, r, out=out.real)
-            np.multiply(S.imag, r, out=out.imag)
-            np.negative(out.imag, out=out.imag)
-        else:  # a real (magnitude) array: d|S|/dS = sign(S)
-            out = S * r
-        # one real scalar per signal: a complex division by a broadcast
-        # (B, 1, 1) array costs ten times as much
-        for b, factor in np.ndenumerate(np.broadcast_to(scale, out.shape[:-2])):
-            out[b] *= factor.item()
-        return out
+        g = np.broadcast_to(np.asarray(g, dtype=unit.real.dtype), unit.shape[:-2])
+        applied = state["applied"]
+        if applied is None:
+            state["applied"] = g.copy()
+            if (g == 1).all():
+                return unit
+            if (g != 0).all():
+                for b, factor in np.ndenumerate(g):
+                    unit[b] *= factor.item()
+                return unit
+            state["applied"] = np.ones_like(g)
+            applied = state["applied"]
+        return unit * (g / applied)[..., None, None]
     return vjp
 
 
@@ -279,7 +307,7 @@ def mean_shannon_entropy_and_vjp(S, power=1, scope="global", eps=EPS):
     vjp = _shannon_core_vjp(h, S, power, axes, eps, True)
     if not np.isfinite(h).all():
         raise ValueError("S contains NaN or infinite values")
-    weight = np.full(h.shape, 1.0 / h.size)  # a mean over signals (and frames)
+    weight = np.full(h.shape, 1.0 / max(h.size, 1))  # a mean over signals
     return float(np.mean(h)), lambda: vjp(weight)
 
 

@@ -24,11 +24,12 @@ gradient with respect to the signal. Frames are gathered in FFT order
 import numpy as np
 import scipy.fft
 
+from ._reductions import real_dot
 from ._scratch import scratch as work_buffer
 from .windows import frame_offsets
 
-__all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_adjoint",
-           "DEFAULT_CHUNK_BYTES"]
+__all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_inner",
+           "windowed_adjoint", "DEFAULT_CHUNK_BYTES"]
 
 DEFAULT_CHUNK_BYTES = 8 * 2**20
 """Memory budget (bytes) of one ``(F, T_chunk, K)`` temporary in the DFT backend."""
@@ -116,8 +117,8 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
         frames_shape = x.shape[:-1] + (positions.shape[0], n_fft)
         frames.data = (work_buffer("frames", frames_shape, dtype) if scratch
                        else np.empty(frames_shape, dtype=dtype))
-        frames.data[..., :half] = runs[..., start, :]         # m = 0 .. K/2 - 1
-        frames.data[..., half:] = runs[..., start - half, :]  # m = -K/2 .. -1
+        _copy_runs(frames.data[..., :half], runs, start)         # m = 0 .. K/2 - 1
+        _copy_runs(frames.data[..., half:], runs, start - half)  # m = -K/2 .. -1
     frames.frac = frac
     frames.offsets = frame_offsets(n_fft, dtype)
     frames.start = start
@@ -126,6 +127,20 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
     frames.n_samples = n_samples
     frames.dtype = dtype
     return frames
+
+
+def _copy_runs(dest, runs, rows):
+    """``dest[..., n, :] = runs[..., rows[n], :]``. Evenly spaced rows (a
+    constant integer hop, the usual case) are one strided view of ``runs``,
+    copied without the temporary that fancy indexing would allocate."""
+    step = int(rows[1] - rows[0]) if rows.shape[0] > 1 else 1
+    if step > 0 and (rows.shape[0] < 3 or (np.diff(rows) == step).all()):
+        view = np.lib.stride_tricks.as_strided(
+            runs[..., int(rows[0]):, :], runs.shape[:-2] + (rows.shape[0], runs.shape[-1]),
+            runs.strides[:-2] + (runs.strides[-2] * step, runs.strides[-1]), writeable=False)
+        dest[...] = view
+    else:
+        dest[...] = runs[..., rows, :]
 
 
 def _as_2d(lam, dtype):
@@ -274,6 +289,59 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
         for out in outs:
             out *= phase.T
     return tuple(outs) if many else outs[0]
+
+
+# Frames per block of :func:`windowed_inner`: about 1 MB of float64 samples,
+# so that each block's spectrum stays in cache until it is reduced.
+_INNER_BLOCK_SAMPLES = 2**17
+
+
+def windowed_inner(frames, win_length, window_fn, n_fft, cotangent):
+    """``Re sum_{b,k} g * U`` for a window function ``v`` and lengths constant
+    over frequency (a scalar or ``(1, T)``), without forming ``U``: the
+    reduction a window-length gradient needs.
+
+    ``window_fn`` and ``win_length`` as in :func:`windowed_transform`;
+    ``cotangent`` ``g`` is complex (B, F, T). Blocks of frames are windowed,
+    transformed and reduced against ``g`` one at a time in reusable buffers:
+    the ``(B, F, T)`` transform is never held, so no fresh
+    spectrogram-sized memory is touched (on machines where a fresh page
+    costs more than the arithmetic on it, that is most of the saving).
+
+    Returns a float when every frame has the same window (one length, one
+    fractional offset), else the per-frame sums, shape (T,).
+    """
+    dtype = frames.dtype
+    data = frames.data
+    n_batch, n_frames = data.shape[0], data.shape[1]
+    lam = _as_2d(win_length, dtype)
+    common = frames.common_frac
+    shared = lam.size == 1 and common is not None
+    if shared:
+        window = window_fn(lam[0], np.full(1, common, dtype))  # (K,)
+    else:
+        lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
+        per_frame = np.empty(n_frames, dtype=np.float64)
+    phase = _phase(n_fft, frames.frac, dtype)  # (T, F) or None
+    g = np.swapaxes(cotangent, -1, -2)  # (B, T, F): the FFT's layout
+    step = max(1, _INNER_BLOCK_SAMPLES // (n_batch * n_fft))
+    total = 0.0
+    for start in range(0, n_frames, step):
+        sl = slice(start, min(start + step, n_frames))
+        block = work_buffer("inner", data[:, sl].shape, dtype)
+        if shared:
+            np.multiply(data[:, sl], window, out=block)
+        else:
+            block[...] = data[:, sl]
+            window_fn(lam_col[sl], frames.frac[sl, None], multiply=block)
+        spec = scipy.fft.rfft(block, axis=-1, overwrite_x=True)  # (B, Tc, F)
+        if phase is not None:
+            spec *= phase[sl]
+        if shared:
+            total += real_dot(g[:, sl], spec)
+        else:
+            per_frame[sl] = np.einsum("btk,btk->t", g[:, sl], spec).real
+    return total if shared else per_frame
 
 
 def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,

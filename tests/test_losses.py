@@ -169,7 +169,7 @@ def test_entropy_gradient_on_repeated_backward_passes(shared_from_bytes, monkeyp
     from skdstft import dstft, losses
     from skdstft.losses import shannon_entropy
     if shared_from_bytes is not None:
-        monkeypatch.setattr(losses, "_SHARED_BUFFER_BYTES", shared_from_bytes)
+        monkeypatch.setattr(losses, "_SCRATCH_FROM_BYTES", shared_from_bytes)
     rng = np.random.default_rng(6)
     X = rng.standard_normal((3, 400))
 
