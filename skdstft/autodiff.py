@@ -12,10 +12,14 @@ computed by the same backend as the forward pass (paper Remark IV.2):
   second term comes from referencing the phase to the real centre);
 * signal: the transpose of the (linear) transform, an overlap-add.
 
-When the window length is being differentiated, the forward pass computes
-``D_lam`` too, from the same gathered frames (and, for a time-varying
-length, the same trigonometry of the windows), and hands it to the VJP:
-the frames are gathered once per value-and-gradient.
+When a window length varying in frequency is being differentiated, the
+forward pass computes ``D_lam`` too, from the same gathered frames and the
+same trigonometry of the windows, and hands it to the VJP. For lengths
+constant in frequency (a scalar or ``(1, T)``), the VJP instead computes
+``D_lam`` block by block of frames and reduces each block against the
+cotangent at once (:func:`skdstft.transform.windowed_inner`): it never
+holds a spectrogram-sized array, whose fresh memory costs more than the
+FFT that fills it on machines with slow page faults.
 
 The primitive is module level so that it pickles by reference (joblib and
 dask workers import it).
@@ -32,8 +36,14 @@ from autograd.tracer import getval, isbox
 from . import _validation as val
 from ._reductions import real_dot
 from .positions import frame_positions
-from .transform import (DEFAULT_CHUNK_BYTES, gather_frames, uses_fft_backend, windowed_adjoint,
-                        windowed_inner, windowed_transform)
+from .transform import (
+    DEFAULT_CHUNK_BYTES,
+    gather_frames,
+    uses_fft_backend,
+    windowed_adjoint,
+    windowed_inner,
+    windowed_transform,
+)
 from .windows import frame_windows, get_window
 
 __all__ = ["dstft", "dstft_unchecked"]

@@ -314,8 +314,8 @@ def test_window_length_gradient_same_with_or_without_the_forward_pass_d_lam(shap
     reduces it block by block (no spectrogram-sized array held). The VJP
     recomputes the transform when the hand-over does not match (another call
     came in between): every route gives the same gradient."""
-    from skdstft.transform import uses_fft_backend
     from skdstft import autodiff
+    from skdstft.transform import uses_fft_backend
     p = Problem(shape, _seed("handover", shape), batch=2)
 
     def f(lam):
