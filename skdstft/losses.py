@@ -126,10 +126,10 @@ def _work_like(name, S, dtype):
     """A real array of ``S``'s shape laid out in ``S``'s axis order (so that
     element-wise passes between them run contiguously): the calling thread's
     reusable buffer ``name`` for a large ``S``, a fresh array otherwise."""
+    if S.size * np.dtype(dtype).itemsize * 2 < _SCRATCH_FROM_BYTES:
+        return np.empty_like(S, dtype=dtype)  # keeps the layout too
     order = np.argsort([-st for st in S.strides], kind="stable")
     dense = tuple(S.shape[i] for i in order)
-    if S.size * np.dtype(dtype).itemsize * 2 < _SCRATCH_FROM_BYTES:
-        return np.empty(dense, dtype=dtype).transpose(np.argsort(order))
     return work_buffer(name, dense, dtype).transpose(np.argsort(order))
 
 

@@ -306,16 +306,20 @@ def test_float32_gradients_fast_path(shape):
         assert rel_err(a, b) <= 1e-4
 
 
+@pytest.mark.parametrize("blockwise", [False, True])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_window_length_gradient_same_with_or_without_the_forward_pass_d_lam(shape, monkeypatch):
-    """When a length varying in frequency is differentiated, the forward pass
-    leaves its d/d lam transform for the VJP (frames gathered once); lengths
-    constant in frequency leave it to the VJP, which regathers the frames and
-    reduces it block by block (no spectrogram-sized array held). The VJP
-    recomputes the transform when the hand-over does not match (another call
-    came in between): every route gives the same gradient."""
+def test_window_length_gradient_same_with_or_without_the_forward_pass_d_lam(shape, blockwise,
+                                                                           monkeypatch):
+    """When a length is differentiated, the forward pass leaves its d/d lam
+    transform for the VJP (frames gathered once); lengths constant in
+    frequency may leave it to the VJP instead, which regathers the frames and
+    reduces it block by block (no spectrogram-sized array held) when the
+    spectrogram is large (here: at every size, or never). The VJP recomputes
+    the transform when the hand-over does not match (another call came in
+    between): every route gives the same gradient."""
     from skdstft import autodiff
     from skdstft.transform import uses_fft_backend
+    monkeypatch.setattr(autodiff, "_BLOCKWISE_FROM_BYTES", 0 if blockwise else 2**62)
     p = Problem(shape, _seed("handover", shape), batch=2)
 
     def f(lam):
@@ -326,8 +330,8 @@ def test_window_length_gradient_same_with_or_without_the_forward_pass_d_lam(shap
     monkeypatch.setattr(autodiff, "gather_frames",
                         lambda *a, **k: gathered.append(1) or real_gather(*a, **k))
     handed = grad(f)(p.lam)
-    # the DFT backend's VJP reuses the forward pass's frames
-    assert len(gathered) == (2 if uses_fft_backend(p.lam) else 1)
+    blockwise = blockwise and uses_fft_backend(p.lam)
+    assert len(gathered) == (2 if blockwise else 1)  # else the forward pass's frames serve
     real_maker = autodiff._vjp_win_length
 
     def lose_the_handover(*args, **kwargs):
@@ -343,7 +347,42 @@ def test_window_length_gradient_same_with_or_without_the_forward_pass_d_lam(shap
     finally:
         defvjp(autodiff._dstft_batch, autodiff._vjp_x, real_maker, autodiff._vjp_positions,
                argnums=(0, 1, 2))
-    assert len(gathered) == (4 if uses_fft_backend(p.lam) else 3)  # forward + the VJP's own
+    assert len(gathered) == (4 if blockwise else 3)  # forward + the VJP's own
     assert autodiff._DLAM.key is None  # nothing left behind either way
     np.testing.assert_allclose(recomputed, handed, rtol=1e-13, atol=0)
     assert rel_err(handed, central_fd(lambda lam: f(_as_lam(lam, p.lam)), p.lam, 1e-5)) <= 1e-6
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("window", ["hann", "blackman", "gaussian"])
+@pytest.mark.parametrize("normalization", ["l1", "l2", None])
+@pytest.mark.parametrize("lengths", ["scalar", "time"])
+@pytest.mark.parametrize("integer_positions", [True, False])
+def test_blockwise_window_length_gradient_equals_the_held_transform(
+        dtype, window, normalization, lengths, integer_positions, monkeypatch):
+    """The VJP's block-by-block reduction of D_lam (large spectrograms) and
+    the transform held whole (small ones) give the same gradient: blocks
+    smaller than the signal, a batch, a shared window (integer positions)
+    or one window per frame (fractional positions or a (1, T) length)."""
+    from skdstft import autodiff, transform
+    from skdstft.losses import shannon_entropy
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 900)).astype(dtype)
+    positions = frame_positions(900, 16.0)
+    if not integer_positions:
+        positions = positions + rng.uniform(0.05, 0.45, positions.shape)
+    T = positions.shape[0]
+    lam = 21.5 if lengths == "scalar" else rng.uniform(12.0, 30.0, (1, T))
+
+    def f(lam_):
+        S = dstft(x, lam_, positions, n_fft=32, window=window, normalization=normalization)
+        return anp.sum(shannon_entropy(S))
+
+    monkeypatch.setattr(autodiff, "_BLOCKWISE_FROM_BYTES", 2**62)
+    held = grad(f)(lam)
+    monkeypatch.setattr(autodiff, "_BLOCKWISE_FROM_BYTES", 0)
+    monkeypatch.setattr(transform, "_INNER_BLOCK_SAMPLES", 7 * 2 * 32)  # 7 frames a block
+    blocks = grad(f)(lam)
+    assert np.shape(blocks) == np.shape(held)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    assert rel_err(blocks, held) <= tol
