@@ -12,10 +12,10 @@ computed by the same backend as the forward pass (paper Remark IV.2):
   second term comes from referencing the phase to the real centre);
 * signal: the transpose of the (linear) transform, an overlap-add.
 
-When a window length varying in frequency is being differentiated, the
-forward pass computes ``D_lam`` too, from the same gathered frames and the
-same trigonometry of the windows, and hands it to the VJP. For lengths
-constant in frequency (a scalar or ``(1, T)``), the VJP instead computes
+When the window length is being differentiated, the forward pass computes
+``D_lam`` too, from the same gathered frames and the same trigonometry of
+the windows, and hands it to the VJP. For lengths constant in frequency (a
+scalar or ``(1, T)``) on spectrograms of 1 MB and more, the VJP instead computes
 ``D_lam`` block by block of frames and reduces each block against the
 cotangent at once (:func:`skdstft.transform.windowed_inner`): it never
 holds a spectrogram-sized array, whose fresh memory costs more than the
@@ -68,12 +68,12 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
     """Raw transform of a (B, N) float array; returns (B, F, T).
 
     With ``keep_dlam`` (set when the window length is being differentiated)
-    and lengths varying in frequency (the DFT backend), the derivative-window
-    transform ``D_lam`` is computed from the same gathered frames and the
-    same window trigonometry, and left for the VJP. Lengths constant in
-    frequency (the FFT backend) leave ``D_lam`` to the VJP, which reduces it
-    block by block (:func:`windowed_inner`): holding it whole would take a
-    fresh spectrogram-sized array per gradient.
+    the derivative-window transform ``D_lam`` is computed from the same
+    gathered frames and the same window trigonometry, and left for the VJP,
+    except for lengths constant in frequency on large spectrograms
+    (:func:`_blockwise_d_lam`): their VJP reduces ``D_lam`` block by block
+    (:func:`windowed_inner`), since holding it whole would take a fresh
+    spectrogram-sized array per gradient.
     ``frames``: the frames of ``x`` at ``positions``, gathered beforehand
     and only read (a caller that evaluates the same signals and positions
     many times)."""
