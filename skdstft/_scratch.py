@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["scratch", "recycled_like", "MAX_BYTES"]
+__all__ = ["scratch", "scratch_like", "recycled_like", "MAX_BYTES"]
 
 MAX_BYTES = 64 * 2**20
 
@@ -57,8 +57,7 @@ def recycled_like(name, like):
     before asking for the next (an optimizer's loop) reuses one buffer.
     """
     dtype = like.dtype
-    order = np.argsort([-st for st in like.strides], kind="stable")
-    dense = tuple(like.shape[i] for i in order)
+    dense, back = _layout(like)
     n_bytes = int(like.size) * dtype.itemsize
     if n_bytes > MAX_BYTES:
         return np.empty_like(like)
@@ -70,5 +69,19 @@ def recycled_like(name, like):
     # getrefcount's own argument
     if buf is None or buf.nbytes < n_bytes or sys.getrefcount(buf) > 3:
         buf = pool[name] = np.empty(max(n_bytes, 1), dtype=np.uint8)
-    out = buf[:n_bytes].view(dtype).reshape(dense)
-    return out.transpose(np.argsort(order))
+    return buf[:n_bytes].view(dtype).reshape(dense).transpose(back)
+
+
+def scratch_like(name, like, dtype):
+    """:func:`scratch` with ``like``'s shape, laid out in its axis order (so
+    that element-wise passes between the two run contiguously)."""
+    dense, back = _layout(like)
+    return scratch(name, dense, dtype).transpose(back)
+
+
+def _layout(like):
+    """``(dense_shape, axes)``: ``like``'s shape in its memory order (largest
+    stride first), and the transpose that brings a C-contiguous array of that
+    shape back to ``like``'s axes."""
+    order = np.argsort([-st for st in like.strides], kind="stable")
+    return tuple(like.shape[i] for i in order), tuple(np.argsort(order))

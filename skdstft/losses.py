@@ -31,8 +31,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import getval, isbox
 
 from ._reductions import real_dot
-from ._scratch import recycled_like
-from ._scratch import scratch as work_buffer
+from ._scratch import recycled_like, scratch_like
 from ._validation import check_choice, check_lengths, check_positions, check_real, check_spectrogram
 
 __all__ = [
@@ -128,9 +127,7 @@ def _work_like(name, S, dtype):
     reusable buffer ``name`` for a large ``S``, a fresh array otherwise."""
     if S.size * np.dtype(dtype).itemsize * 2 < _SCRATCH_FROM_BYTES:
         return np.empty_like(S, dtype=dtype)  # keeps the layout too
-    order = np.argsort([-st for st in S.strides], kind="stable")
-    dense = tuple(S.shape[i] for i in order)
-    return work_buffer(name, dense, dtype).transpose(np.argsort(order))
+    return scratch_like(name, S, dtype)
 
 
 def _shannon_parts(S, power, axes, eps):
