@@ -25,7 +25,8 @@ _LAZY = {
     "FrequencyTracker": "skdstft.estimators.tracker",
     "DSTFTClassifier": "skdstft.estimators.classifier",
 }
-_SUBMODULES = ("signals", "datasets", "features", "optimize", "plotting", "estimators")
+_SUBMODULES = ("signals", "datasets", "features", "optimize", "plotting", "estimators",
+               "exceptions")
 
 __all__ = ["dstft", "frame_positions", "losses", "windows", *_LAZY, *_SUBMODULES,
            "__version__"]
