@@ -19,6 +19,7 @@ parameters (``n_fft``, ``win_length_bounds``).
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -35,7 +36,7 @@ WINDOW_MODES = ("constant", "time", "frequency", "time-frequency")
 HOP_MODES = ("fixed", "constant", "time")
 CRITERIA = ("entropy", "renyi", "kurtosis")
 SCOPES = ("frame", "global")
-SAMPLE_RULE = ("wav PCM is scaled to [-1, 1) (int16 / 32768, as skdstft.datasets.load_wav); "
+SAMPLE_RULE = ("wav PCM is scaled to [-1, 1) (int16 / 32768, as skdstft.datasets.load_wav);\n"
                ".npy and .csv values are taken as they are, like the Python API")
 
 
@@ -166,7 +167,9 @@ def load_signal(path, channel=None):
     except Exception as exc:  # noqa: BLE001 - any reader failure is the file's fault
         raise UsageError(f"cannot read {path}: {str(exc).splitlines()[0]}") from exc
     data = np.asarray(data)
-    if data.dtype.kind not in "iuf" or data.size == 0:
+    if data.size == 0:
+        raise UsageError(f"{path} is empty: no samples")
+    if data.dtype.kind not in "iuf":
         raise UsageError(f"{path} holds no real samples (dtype {data.dtype}, shape {data.shape})")
     if data.ndim == 1:
         data = data[:, None]
@@ -341,7 +344,12 @@ def run_optimize(args):
         lam = _mode_shaped(res.win_lengths, args.mode, n_freqs, positions.size)
         const = {"win_length": float(est.win_length_), "criterion": float(res.initial_criterion)}
         crit1 = float(res.criterion)
-        curve = fit_curve + list(map(float, res.loss_curve))
+        adapt_curve = list(map(float, res.loss_curve))
+        if np.isfinite(res.loss) and res.loss < min(adapt_curve, default=np.inf):
+            # Adam evaluates its last step's point but leaves it out of the
+            # curve: the figure must end at the point it reports
+            adapt_curve.append(float(res.loss))
+        curve = fit_curve + adapt_curve
     else:
         positions = np.asarray(est.positions_, dtype=float)
         lam = float(est.win_length_)
@@ -508,7 +516,7 @@ def run_features(args):
         raise UsageError("writing parquet needs pyarrow: pip install pyarrow, or use a .csv "
                          "output")
     n_freqs = args.n_fft // 2 + 1
-    if args.n_bands > n_freqs:
+    if args.n_bands is not None and args.n_bands > n_freqs:
         raise UsageError(f"--n-bands {args.n_bands} exceeds the {n_freqs} frequency bins of "
                          f"--n-fft {args.n_fft} (n_fft // 2 + 1)")
     data = _load_folder(folder, args.length, args.channel, args.skip_errors)
@@ -516,14 +524,17 @@ def run_features(args):
         Path(args.fit_on), data.X.shape[1], args.channel, args.skip_errors)
     hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
     n_frames = n_frames_for_hop(data.X.shape[1], hop)
-    if args.layout != "stats" and args.n_segments > n_frames:
-        raise UsageError(f"--n-segments {args.n_segments} exceeds the {n_frames} frames of "
+    if args.layout != "stats" and args.n_segments is not None and args.n_segments > n_frames:
+        raise UsageError(f"--n-segments {args.n_segments} exceeds the {n_frames} frame(s) of "
                          f"{data.X.shape[1]} samples at --hop {hop}")
+    # the defaults fit the grid; a value the user chose must fit it (checked above)
+    n_bands = min(32, n_freqs) if args.n_bands is None else args.n_bands
+    n_segments = min(16, n_frames) if args.n_segments is None else args.n_segments
     est = DSTFTTransformer(n_fft=args.n_fft, hop_length=hop, window_mode=args.mode,
                            criterion=args.criterion, layout=args.layout,
                            win_length_bounds=None if args.win_length_bounds is None
                            else tuple(args.win_length_bounds),
-                           n_bands=args.n_bands, n_segments=args.n_segments,
+                           n_bands=n_bands, n_segments=n_segments,
                            max_iter=args.max_iter, n_jobs=args.n_jobs,
                            random_state=args.seed)
     _window_bounds(est, args.n_fft, args.win_length_bounds)
@@ -581,11 +592,11 @@ def _load_folder(folder, length, channel, skip_errors):
         if wrong.size:
             first = data.filenames[wrong[0]]
             if channel is None:
-                raise UsageError(f"{wrong.size} file(s) have several channels (e.g. {first}, "
+                raise UsageError(f"{wrong.size} file(s) have several channels (e.g. {first} has "
                                  f"{data.n_channels[wrong[0]]}): choose one with --channel N, "
                                  "or --channel mean")
             raise UsageError(f"--channel {channel} is out of range: {wrong.size} file(s) have "
-                             f"fewer channels (e.g. {first}, {data.n_channels[wrong[0]]})")
+                             f"fewer channels (e.g. {first} has {data.n_channels[wrong[0]]})")
     return data
 
 
@@ -632,6 +643,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _reg(text):
+    """--reg: a number >= 0, or the word 'auto' (a data-driven weight; the
+    estimator validates it)."""
+    return text if text == "auto" else _nonnegative_float(text)
+
+
 def _channel(text):
     if text == "mean":
         return text
@@ -664,17 +681,20 @@ examples:
   skdstft optimize --example list
 
 Samples: {SAMPLE_RULE}.
+
 Every mode reports the same criterion (--scope), so the numbers of two runs
 compare: a varying mode reports the initial window, the best constant one it
 starts from, and the adapted one. Warnings (a window at a bound, a run that
 stopped at --max-iter) go to stderr.
 """
 
-_FEATURES_EPILOG = f"""\
+_FEATURES_EPILOG = """\
 example:
   skdstft features recordings/ --out features.csv --length 8000 --skip-errors
 
-Samples: {SAMPLE_RULE}. Files ending in .wav (any case) are read.
+Files ending in .wav (any case) are read; PCM is scaled to [-1, 1) (int16 / 32768)
+as skdstft.datasets.load_wav_folder does, so that the table equals
+DSTFTTransformer(...).fit_transform(load_wav_folder(folder).X).
 """
 
 
@@ -712,9 +732,9 @@ def build_parser():
                      help="entropy of each frame, averaged ('frame', default, unbiased for "
                      "varying windows), or of the whole time-frequency plane ('global', the "
                      "paper's for a constant window); the same in every mode")
-    opt.add_argument("--reg", type=_nonnegative_float,
-                     help="smoothness weight of a varying window (default: the estimator's, "
-                     "skdstft.AdaptiveSpectrogram)")
+    opt.add_argument("--reg", type=_reg,
+                     help="smoothness weight of a varying window: a number >= 0, or 'auto' "
+                     "(default: skdstft.AdaptiveSpectrogram's default)")
     opt.add_argument("--max-iter", type=_positive_int, default=100,
                      help="iterations per stage (default 100)")
     opt.add_argument("--n-restarts", type=_positive_int, default=1,
@@ -747,10 +767,12 @@ def build_parser():
     feat.add_argument("--mode", choices=("fixed", "constant"), default="constant",
                       help="'fixed': a plain STFT; 'constant': a learned window length")
     feat.add_argument("--layout", choices=("pooled", "stats", "flat"), default="pooled")
-    feat.add_argument("--n-bands", type=_positive_int, default=32,
-                      help="frequency bands (at most n_fft // 2 + 1)")
-    feat.add_argument("--n-segments", type=_positive_int, default=16,
-                      help="time segments (at most the number of frames)")
+    feat.add_argument("--n-bands", type=_positive_int,
+                      help="frequency bands, at most n_fft // 2 + 1 (default 32, or fewer "
+                      "when there are fewer bins)")
+    feat.add_argument("--n-segments", type=_positive_int,
+                      help="time segments of the pooled layout, at most the number of frames "
+                      "(default 16, or fewer when there are fewer frames)")
     feat.add_argument("--max-iter", type=_positive_int, default=50)
     feat.add_argument("--n-jobs", type=int, default=None)
     feat.add_argument("--chunk-size", type=_positive_int, default=256,
@@ -764,7 +786,10 @@ def build_parser():
 def main(argv=None):
     """Entry point of the ``skdstft`` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (2), --help and --version (0): a status, as below
+        return exc.code
     try:
         return args.func(args)
     except UsageError as exc:
@@ -772,6 +797,9 @@ def main(argv=None):
             traceback.print_exc()
         print(f"skdstft {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"skdstft {args.command}: interrupted", file=sys.stderr)
         return 130
