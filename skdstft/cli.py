@@ -324,6 +324,10 @@ def run_optimize(args):
                          f"[{lo:g}, {hi:g}] (--win-length-bounds; by default "
                          f"[min(8, (n_fft - 2) / 2), n_fft - 2])")
     est.set_params(win_length=init)
+    if args.hop_mode == "fixed" and hop > hi:
+        print(f"skdstft optimize: warning: --hop {hop} is longer than the longest window "
+              f"({hi:g} samples): samples between frames fall outside every window",
+              file=sys.stderr)
 
     caught = []
     start = time.perf_counter()
@@ -382,7 +386,7 @@ def run_optimize(args):
     what = f", {_SHAPE_WORDS[args.mode]}" if varying else ""
     print(f"  window length (samples{what}): {_summary(lam)}", file=out)
     print(f"  hop (samples): {_summary(steps) if steps.size else 'single frame'}; "
-          f"{positions.size} frames", file=out)
+          f"{positions.size} frame{'s' if positions.size > 1 else ''}", file=out)
     print(f"  time: {seconds:.2f} s, {n_iter} iterations", file=out)
     if args.json:
         report = {
@@ -484,7 +488,11 @@ def _plot_loss(ax, display, curve, crit0, crit1, const, n_fit, penalties):
     lo, hi = min(finite.min(), crit1), max(finite.max(), crit0)
     if hi - lo > 2 * max(abs(crit1), abs(crit0)):
         if lo > 0:
+            from matplotlib.ticker import LogFormatter
+
             ax.set_yscale("log")
+            for axis_set in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+                axis_set(LogFormatter(labelOnlyBase=False))  # 3, 20: not 3 x 10^0
         else:
             ax.set_yscale("symlog", linthresh=max(abs(crit1), 1e-3))
     ax.set_ylabel("loss" + (" (log scale)" if ax.get_yscale() != "linear" else ""))
@@ -786,6 +794,9 @@ def build_parser():
 def main(argv=None):
     """Entry point of the ``skdstft`` console script; returns the exit status."""
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # a first try: show what there is
+        parser.print_help()
+        return 2
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0): a status, as below

@@ -468,3 +468,23 @@ def test_white_noise_at_the_lower_bound_is_reported(capsys, tmp_path):
     line = next(line for line in err.splitlines() if "warning" in line and "bound" in line)
     assert "--win-length-bounds" in line or "--n-fft" in line
     assert "win_length_bounds" not in line
+
+
+# -- first contact ---------------------------------------------------------------------
+
+def test_no_arguments_shows_the_help(capsys):
+    assert main([]) == 2
+    assert "optimize" in capsys.readouterr().out
+
+
+def test_help_and_usage_errors_return_a_status(capsys):
+    assert main(["optimize", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--win-length-bounds" in out and "[-1, 1)" in out and "examples:" in out
+    assert main(["optimize", "--n-fft", "7"]) == 2
+    assert main(["optimize", "--channel", "-1"]) == 2
+
+
+def test_hop_longer_than_any_window_is_reported(capsys):
+    assert main(["optimize", *FAST, "--hop", "200"]) == 0
+    assert "--hop 200 is longer than the longest window" in capsys.readouterr().err
