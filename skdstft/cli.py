@@ -364,9 +364,10 @@ def run_optimize(args):
         curve = fit_curve
     n_iter = int(est.n_iter_) + (int(res.n_iter) if varying else 0)
     reg = est.get_params().get("reg") if varying else None
-    reg = getattr(est, "reg_", reg)  # a data-driven reg ("auto") reports its value
+    reg_used = getattr(est, "reg_", None)  # the value a data-driven reg ("auto") chose
+    reg_used = float(reg_used) if reg_used is not None and np.ndim(reg_used) == 0 else None
     penalties = ([] if args.hop_mode == "fixed" else ["coverage"]) + \
-        (["smoothness"] if varying and reg != 0 else [])
+        (["smoothness"] if varying and (reg if reg_used is None else reg_used) != 0 else [])
 
     steps = np.diff(positions)
     scope_words = "mean of per-frame entropies" if args.scope == "frame" else "whole plane"
@@ -375,7 +376,8 @@ def run_optimize(args):
     rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
     print(f"skdstft optimize: {source}, {x.size} samples{rate}", file=out)
     print(f"  mode: window {args.mode}, hop {args.hop_mode}; n_fft {n_fft}"
-          + (f"; reg {reg}" + (" (the default)" if args.reg is None else "") if varying else ""),
+          + (f"; reg {reg}" + (f" = {reg_used:.4g}" if reg_used is not None else "")
+             + (" (the default)" if args.reg is None else "") if varying else ""),
           file=out)
     print(f"  criterion {args.criterion} ({scope_words}; lower is better):", file=out)
     stages = [f"initial {crit0:.6g} (window {init:.1f})"]
@@ -393,7 +395,7 @@ def run_optimize(args):
             "source": source, "n_samples": int(x.size), "fs": fs,
             "parameters": {"mode": args.mode, "hop_mode": args.hop_mode, "n_fft": n_fft,
                            "hop": hop, "criterion": args.criterion, "scope": args.scope,
-                           "reg": reg, "win_length_bounds": [lo, hi],
+                           "reg": reg, "reg_used": reg_used, "win_length_bounds": [lo, hi],
                            "max_iter": args.max_iter, "n_restarts": args.n_restarts,
                            "normalization": est.normalization, "power": est.power},
             "initial": {"win_length": init, "criterion": crit0},
@@ -421,7 +423,8 @@ def run_optimize(args):
         _plot_optimize(plot, x, fs, n_fft, S0 if const is None else S_c, init_pos, init, S,
                        positions, lam, curve, crit0, crit1, const, len(fit_curve), penalties,
                        landscape,
-                       f"{source}: {args.criterion} ({scope_words})")
+                       f"{Path(source).name if args.signal else source}: {args.criterion} "
+                       f"({scope_words})")
         print(f"  wrote {plot}", file=out)
     return 0
 
