@@ -402,7 +402,9 @@ def run_optimize(args):
             **({"constant": const} if varying else {}),
             "optimized": {"criterion": crit1,
                           "win_length": np.asarray(lam, dtype=float).tolist(),
-                          "positions": positions.tolist()},
+                          "positions": positions.tolist(),
+                          **({"fraction_at_bounds": res.fraction_at_bounds()} if varying
+                             else {})},
             "loss_curve": curve, "loss_curve_stages": [len(fit_curve), len(curve) - len(fit_curve)],
             "loss_penalties": penalties, "warnings": caught, "seconds": seconds,
         }

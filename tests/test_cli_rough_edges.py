@@ -116,6 +116,11 @@ def test_every_mode_reports_the_same_criterion(capsys):
     # no --reg: the estimator's own default, whatever it is
     assert time_default["parameters"]["reg"] == AdaptiveSpectrogram().get_params()["reg"]
     assert time_reg0["optimized"]["criterion"] < time_reg0["constant"]["criterion"]
+    lam = np.asarray(time_reg0["optimized"]["win_length"])
+    lo, hi = time_reg0["parameters"]["win_length_bounds"]
+    tol = 0.01 * (hi - lo)
+    assert time_reg0["optimized"]["fraction_at_bounds"] == pytest.approx(
+        np.mean((lam - lo <= tol) | (hi - lam <= tol)))
 
 
 def test_global_scope_is_one_flag_for_every_mode(capsys):
