@@ -254,25 +254,9 @@ def _window_bounds(est, n_fft, given):
     return est._bounds(n_fft)
 
 
-def run_optimize(args):
+def _optimize_input(args):
+    """The signal of ``optimize``: ``(x, fs or None, description)``."""
     from . import signals
-    from .autodiff import dstft
-    from .estimators._base import criterion_loss
-    from .positions import frame_positions
-
-    if args.signal is not None and args.example is not None:
-        raise UsageError(f"give a SIGNAL file or --example, not both (got {args.signal} and "
-                         f"--example {args.example})")
-    if args.signal is None and args.example == "list":
-        for name, description in signals.list_examples().items():
-            print(f"{name:22s} {description}")
-        return 0
-    # outputs first: a typo in a folder name must not cost a fit
-    json_to_stdout = args.json == "-"
-    if args.json and not json_to_stdout:
-        _check_output(args.json, "--json")
-    plot = _plot_path(args.plot) if args.plot else None
-    out = sys.stderr if json_to_stdout else sys.stdout  # stdout carries only the JSON
 
     if args.signal is not None:
         x, fs = load_signal(args.signal, args.channel)
@@ -290,11 +274,19 @@ def run_optimize(args):
         source = f"example {name}"
     if args.fs is not None:
         fs = args.fs
+    if x.size < max(2, args.n_fft // 4):
+        raise UsageError(f"the signal has {x.size} samples, fewer than n_fft / 4 = "
+                         f"{args.n_fft // 4} (--n-fft {args.n_fft}): use a smaller --n-fft, or "
+                         "check the file's layout")
+    return x, fs, source
+
+
+def _optimize_estimator(args, hop):
+    """One algorithm per mode: ``DSTFTTransformer`` learns a constant window,
+    ``AdaptiveSpectrogram`` a varying one (its constant fit, then ``adapt``),
+    whether or not ``--reg`` is given. Returns ``(estimator, (lo, hi), init)``
+    with the initial window length set."""
     n_fft = args.n_fft
-    if x.size < max(2, n_fft // 4):
-        raise UsageError(f"the signal has {x.size} samples, fewer than n_fft / 4 = {n_fft // 4}"
-                         f" (--n-fft {n_fft}): use a smaller --n-fft, or check the file's layout")
-    hop = args.hop if args.hop is not None else max(1, n_fft // 4)
     varying = args.mode != "constant"
     if args.reg is not None and not varying:
         raise UsageError("--reg (the smoothness of a varying window) needs --mode time, "
@@ -328,6 +320,34 @@ def run_optimize(args):
         print(f"skdstft optimize: warning: --hop {hop} is longer than the longest window "
               f"({hi:g} samples): samples between frames fall outside every window",
               file=sys.stderr)
+    return est, (lo, hi), init
+
+
+def run_optimize(args):
+    from . import signals
+    from .autodiff import dstft
+    from .estimators._base import criterion_loss
+    from .positions import frame_positions
+
+    if args.signal is not None and args.example is not None:
+        raise UsageError(f"give a SIGNAL file or --example, not both (got {args.signal} and "
+                         f"--example {args.example})")
+    if args.signal is None and args.example == "list":
+        for name, description in signals.list_examples().items():
+            print(f"{name:22s} {description}")
+        return 0
+    # outputs first: a typo in a folder name must not cost a fit
+    json_to_stdout = args.json == "-"
+    if args.json and not json_to_stdout:
+        _check_output(args.json, "--json")
+    plot = _plot_path(args.plot) if args.plot else None
+    out = sys.stderr if json_to_stdout else sys.stdout  # stdout carries only the JSON
+
+    x, fs, source = _optimize_input(args)
+    n_fft = args.n_fft
+    hop = args.hop if args.hop is not None else max(1, n_fft // 4)
+    varying = args.mode != "constant"
+    est, (lo, hi), init = _optimize_estimator(args, hop)
 
     caught = []
     start = time.perf_counter()
