@@ -273,6 +273,8 @@ def _optimize_input(args):
         fs = None if fs == 1.0 else fs  # fs = 1: defined in samples, axes stay in samples
         source = f"example {name}"
     if args.fs is not None:
+        if fs is not None and fs != args.fs:
+            source += f" (its rate, {fs:g} Hz, replaced by --fs)"
         fs = args.fs
     if x.size < max(2, args.n_fft // 4):
         raise UsageError(f"the signal has {x.size} samples, fewer than n_fft / 4 = "
@@ -555,6 +557,9 @@ def run_features(args):
     data = _load_folder(folder, args.length, args.channel, args.skip_errors)
     fit_data = data if args.fit_on is None else _load_folder(
         Path(args.fit_on), data.X.shape[1], args.channel, args.skip_errors)
+    if fit_data.fs != data.fs:
+        raise UsageError(f"--fit-on {args.fit_on} is sampled at {fit_data.fs} Hz but {folder} "
+                         f"at {data.fs} Hz: a window length in samples would not mean the same")
     hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
     n_frames = n_frames_for_hop(data.X.shape[1], hop)
     if args.layout != "stats" and args.n_segments is not None and args.n_segments > n_frames:

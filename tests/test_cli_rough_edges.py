@@ -493,3 +493,21 @@ def test_help_and_usage_errors_return_a_status(capsys):
 def test_hop_longer_than_any_window_is_reported(capsys):
     assert main(["optimize", *FAST, "--hop", "200"]) == 0
     assert "--hop 200 is longer than the longest window" in capsys.readouterr().err
+
+
+def test_fs_flag_says_it_replaces_the_files_rate(capsys, tmp_path):
+    x = signals.three_component(n_samples=1024, random_state=1)
+    wavfile.write(tmp_path / "s.wav", 8000, x.astype(np.float32))
+    code, report, err = _json(capsys, tmp_path / "s.wav", *FAST, "--fs", "16000")
+    assert code == 0 and report["fs"] == 16000
+    assert "8000 Hz, replaced by --fs" in err
+
+
+def test_fit_on_folder_with_another_rate_is_an_error(capsys, tmp_path, no_fit):
+    folder = _wav_folder(tmp_path / "a", n_files=2)
+    other = tmp_path / "b"
+    other.mkdir()
+    wavfile.write(other / "x.wav", 16000, np.zeros(1500, dtype=np.int16))
+    assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--fit-on",
+                 str(other)]) == 2
+    assert "16000 Hz" in capsys.readouterr().err
