@@ -1,7 +1,19 @@
-"""Loading folders of wav files as equal-length signal matrices.
+"""Loading wav files: one signal, or a folder as an equal-length signal matrix.
 
-The loaders return a :class:`sklearn.utils.Bunch` (a dict with attribute
-access), like scikit-learn's dataset loaders, with
+One rule for the sample scale, shared by the loaders, the ``skdstft`` command
+line and the examples (:func:`pcm_to_float`): **integer PCM is decoded to
+floats in** ``[-1, 1)`` with one constant per sample format -- ``int16 /
+2**15``, ``int32 / 2**31`` (24-bit files, which scipy reads left-justified
+into int32, too), ``int64 / 2**63``, ``(uint8 - 128) / 128`` -- and float
+files are kept as they are. The estimators, in contrast, take arrays at face
+value: an int16 array passed to ``fit`` or ``transform`` is *not* rescaled
+(its features would be shifted by ``log(32768)`` against the same file read
+here). Read audio with :func:`load_wav` / :func:`load_wav_folder`, or convert
+raw PCM arrays with :func:`pcm_to_float`, and the Python API and the command
+line see the same numbers.
+
+The folder loaders return a :class:`sklearn.utils.Bunch` (a dict with
+attribute access), like scikit-learn's dataset loaders, with
 
 * ``X``: ndarray ``(n_files, length)``, the signals as floats in ``[-1, 1]``,
 * ``y``: ndarray ``(n_files,)`` of labels, or ``None`` without a labeller,
@@ -10,13 +22,12 @@ access), like scikit-learn's dataset loaders, with
 * ``filenames``: ndarray ``(n_files,)`` of str, the file paths in load order,
 * ``lengths``: ndarray ``(n_files,)`` of int, each file's original length
   (samples) before padding or cropping,
+* ``n_channels``: ndarray ``(n_files,)`` of int, each file's channel count,
+* ``skipped``: list of ``(path, reason)`` of the files left out with
+  ``on_error="skip"`` (empty otherwise),
 
 or, with ``return_X_y=True``, the tuple ``(X, y)`` (``(X, y, groups)`` when
 ``return_groups=True`` too).
-
-Integer PCM is scaled to ``[-1, 1)``: ``int16 / 2**15``, ``int32 / 2**31``
-(24-bit files, which scipy reads left-justified into int32, too),
-``int64 / 2**63``, ``(uint8 - 128) / 128``; float files are kept as they are.
 """
 
 import os
@@ -31,13 +42,44 @@ from sklearn.utils import Bunch
 
 from ._validation import check_int
 
-__all__ = ["load_fsdd", "load_wav_folder"]
+__all__ = ["load_fsdd", "load_wav", "load_wav_folder", "pcm_to_float"]
 
 _FSDD_ENV = "SKDSTFT_FSDD"
 _FSDD_NAME = re.compile(r"^(\d)_([A-Za-z]+)_(\d+)$")
 
 
-def _to_float(data, dtype, filename):
+def pcm_to_float(data, dtype=np.float64):
+    """Decode wav samples to floats: integer PCM to ``[-1, 1)``, floats as they are.
+
+    The one place of the scale constants (see the module docstring): signed
+    integers are divided by ``2**(bits - 1)`` (``int16 / 32768``), unsigned
+    8-bit PCM is centred, ``(uint8 - 128) / 128``; float samples are only cast.
+
+    Parameters
+    ----------
+    data : ndarray of int16, int32, int64, uint8 or float, any shape
+        Samples as :func:`scipy.io.wavfile.read` returns them.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Floating dtype of the result.
+
+    Returns
+    -------
+    samples : ndarray of ``dtype``, same shape as ``data``
+        Integer PCM in ``[-1, 1)``.
+
+    Raises
+    ------
+    ValueError
+        Another sample format (e.g. uint16, bool, complex).
+
+    Examples
+    --------
+    >>> pcm_to_float(np.array([-32768, 0, 16384], dtype=np.int16)).tolist()
+    [-1.0, 0.0, 0.5]
+    >>> pcm_to_float(np.array([0, 128, 192], dtype=np.uint8)).tolist()
+    [-1.0, 0.0, 0.5]
+    """
+    data = np.asarray(data)
     kind, size = data.dtype.kind, data.dtype.itemsize
     scalar = np.dtype(dtype).type
     if kind == "f":
@@ -47,8 +89,87 @@ def _to_float(data, dtype, filename):
     elif kind == "u" and size == 1:
         out = (data.astype(dtype) - scalar(128.0)) / scalar(128.0)
     else:
-        raise ValueError(f"unsupported wav sample format {data.dtype} in file {filename}")
+        raise ValueError(f"data: unsupported wav sample format {data.dtype}; expected int16, "
+                         "int32, int64, uint8 or float samples")
     return np.asarray(out, dtype=dtype)
+
+
+def _check_dtype(dtype):
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a numpy floating dtype, got {dtype!r}") from None
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def load_wav(path, *, channel=0, dtype=np.float64):
+    """Read one wav file as floats (integer PCM scaled to ``[-1, 1)``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The wav file.
+    channel : int, None or "all", default=0
+        The channel to keep (a mono file has channel 0 only); ``None``
+        averages the channels; ``"all"`` keeps them all.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Floating dtype of the samples.
+
+    Returns
+    -------
+    x : ndarray of shape (n_samples,), or (n_samples, n_channels) with ``channel="all"``
+        The samples, decoded by :func:`pcm_to_float`.
+    fs : int
+        Sample rate in Hz.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ValueError
+        The file cannot be read as wav, has an unsupported sample format, or
+        has no channel ``channel`` (the message names the file).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from scipy.io import wavfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.wav")
+    >>> wavfile.write(path, 8000, np.array([[16384, -8192]] * 3, dtype=np.int16))
+    >>> x, fs = load_wav(path, channel=1)
+    >>> x.tolist(), fs, load_wav(path, channel="all")[0].shape
+    ([-0.25, -0.25, -0.25], 8000, (3, 2))
+    >>> os.remove(path)
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+    if channel is not None and not (isinstance(channel, str) and channel == "all"):
+        channel = check_int(channel, "channel", min_value=0)
+    dtype = _check_dtype(dtype)
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"path: wav file {str(file)!r} does not exist")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", wavfile.WavFileWarning)
+            rate, data = wavfile.read(file)
+    except Exception as exc:
+        raise ValueError(f"cannot read wav file {str(file)!r}: {exc}") from exc
+    try:
+        x = pcm_to_float(data, dtype)
+    except ValueError as exc:
+        raise ValueError(f"file {str(file)!r}: {exc}") from None
+    x = x.reshape(x.shape[0], -1)  # (n_samples, n_channels), mono too
+    if isinstance(channel, str):
+        return x, int(rate)
+    if channel is None:
+        return x.mean(axis=1).astype(dtype), int(rate)
+    if channel >= x.shape[1]:
+        raise ValueError(f"channel={channel} but file {str(file)!r} has {x.shape[1]} "
+                         f"channel{'s' if x.shape[1] > 1 else ''}")
+    return np.ascontiguousarray(x[:, channel]), int(rate)
 
 
 def _make_namer(value, name):
@@ -110,19 +231,21 @@ def load_wav_folder(
     length=None,
     label_from_name=None,
     group_from_name=None,
-    pattern="*.wav",
+    pattern=None,
     channel=0,
     dtype=np.float64,
     max_files=None,
+    on_error="raise",
     return_X_y=False,
     return_groups=False,
 ):
     """Load every wav file of a folder into an equal-length signal matrix.
 
-    Files are found with ``Path(path).glob(pattern)`` (``"**/*.wav"`` recurses)
-    and loaded in sorted order of their path relative to ``path`` (plain
-    string order, so ``"a_10"`` comes before ``"a_2"``), which makes the
-    result deterministic.
+    Files are found with ``Path(path).glob(pattern)`` (``"**/*.wav"`` recurses;
+    the default takes the folder's ``.wav`` files whatever the case of the
+    extension, ``.WAV`` too), decoded by :func:`load_wav` and loaded in
+    sorted order of their path relative to ``path`` (plain string order, so
+    ``"a_10"`` comes before ``"a_2"``), which makes the result deterministic.
 
     Parameters
     ----------
@@ -139,15 +262,22 @@ def load_wav_folder(
     group_from_name : callable or str or re.Pattern, optional
         Group of each file (e.g. the speaker, for ``GroupKFold``), same
         conventions as ``label_from_name``. ``None``: no groups.
-    pattern : str, default="*.wav"
-        Glob pattern of the files, relative to ``path``.
+    pattern : str, optional
+        Glob pattern of the files, relative to ``path`` (case-sensitive, as
+        :meth:`pathlib.Path.glob`). Default: every file of the folder whose
+        extension is ``.wav`` in any case.
     channel : int or None, default=0
         Channel of multi-channel files to keep; ``None`` averages the
-        channels. Ignored for mono files.
+        channels. Mono files give their one channel (``n_channels`` in the
+        result tells which files had several).
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         Floating dtype of ``X``.
     max_files : int, optional
         Load only the first ``max_files`` files (in the sorted order).
+    on_error : {"raise", "skip"}, default="raise"
+        What an unreadable file (not a wav, an unsupported sample format,
+        no channel ``channel``) does: raise, or be left out and listed in
+        ``skipped`` with the reason (a :class:`UserWarning` says how many).
     return_X_y : bool, default=False
         Return ``(X, y)`` instead of a Bunch.
     return_groups : bool, default=False
@@ -159,7 +289,8 @@ def load_wav_folder(
         ``X`` (n_files, length) float array in ``[-1, 1]`` (float files are
         not rescaled), ``y`` (n_files,) or None, ``groups`` (n_files,) or
         None, ``fs`` (int, Hz), ``filenames`` (n_files,) str,
-        ``lengths`` (n_files,) int original lengths in samples.
+        ``lengths`` (n_files,) int original lengths in samples,
+        ``n_channels`` (n_files,) int, ``skipped`` list of ``(path, reason)``.
     (X, y) or (X, y, groups) : tuple
         With ``return_X_y=True``.
 
@@ -170,9 +301,10 @@ def load_wav_folder(
     NotADirectoryError
         ``path`` is not a folder.
     ValueError
-        No file matches ``pattern``; a file cannot be read as wav (the
-        message names it); the files have different sample rates or (with
-        ``length=None``) different lengths; ``channel`` is out of range; a
+        No file matches ``pattern`` (or, with ``on_error="skip"``, none can
+        be read); a file cannot be read as wav (the message names it); the
+        files have different sample rates or (with ``length=None``) different
+        lengths; ``channel`` is out of range; a
         labeller fails on a file name.
 
     Examples
@@ -201,50 +333,60 @@ def load_wav_folder(
         max_files = check_int(max_files, "max_files", min_value=1)
     if channel is not None:
         channel = check_int(channel, "channel", min_value=0)
-    if not isinstance(pattern, str) or not pattern:
-        raise TypeError(f"pattern must be a non-empty str, got {pattern!r}")
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be a numpy floating dtype, got {dtype!r}") from None
-    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    if pattern is not None and (not isinstance(pattern, str) or not pattern):
+        raise TypeError(f"pattern must be None or a non-empty str, got {pattern!r}")
+    dtype = _check_dtype(dtype)
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     for flag, name in ((return_X_y, "return_X_y"), (return_groups, "return_groups")):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be a bool, got {flag!r}")
     label_namer = _make_namer(label_from_name, "label_from_name")
     group_namer = _make_namer(group_from_name, "group_from_name")
 
+    if pattern is None:
+        # not glob("*.wav"): that misses "A.WAV" on case-sensitive file systems
+        found = (p for p in folder.iterdir() if p.suffix.lower() == ".wav")
+    else:
+        found = folder.glob(pattern)
     files = sorted(
-        (p for p in folder.glob(pattern) if p.is_file()),
+        (p for p in found if p.is_file()),
         key=lambda p: p.relative_to(folder).as_posix(),
     )
+    shown = "'*.wav' (any case)" if pattern is None else repr(pattern)
     if not files:
-        raise ValueError(f"no file matches pattern {pattern!r} in folder {str(folder)!r}")
+        raise ValueError(f"no file matches pattern {shown} in folder {str(folder)!r}")
     if max_files is not None:
         files = files[:max_files]
 
-    signals, rates = [], []
+    signals, rates, n_channels, kept, skipped = [], [], [], [], []
     for file in files:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", wavfile.WavFileWarning)
-                rate, data = wavfile.read(file)
-        except Exception as exc:
-            raise ValueError(f"cannot read wav file {str(file)!r}: {exc}") from exc
-        if data.ndim == 2:
-            if channel is None:
-                data = _to_float(data, dtype, file).mean(axis=1).astype(dtype)
-            elif channel >= data.shape[1]:
+            data, rate = load_wav(file, channel="all", dtype=dtype)
+            if channel is not None and data.shape[1] > 1 and channel >= data.shape[1]:
                 raise ValueError(
-                    f"channel={channel} but file {str(file)!r} has {data.shape[1]} channels"
-                )
-            else:
-                data = _to_float(data[:, channel], dtype, file)
+                    f"channel={channel} but file {str(file)!r} has {data.shape[1]} channels")
+        except ValueError as exc:
+            if on_error == "raise":
+                raise
+            skipped.append((str(file), str(exc)))
+            continue
+        n_channels.append(data.shape[1])
+        if channel is None:
+            data = data.mean(axis=1).astype(dtype)
         else:
-            data = _to_float(data, dtype, file)
+            data = np.ascontiguousarray(data[:, min(channel, data.shape[1] - 1)])
         signals.append(data)
         rates.append(int(rate))
+        kept.append(file)
+    if skipped:
+        if not kept:
+            raise ValueError(f"none of the {len(files)} files matching {shown} in folder "
+                             f"{str(folder)!r} can be read; the first: {skipped[0][1]}")
+        warnings.warn(f"skipped {len(skipped)} of {len(files)} unreadable files (listed in "
+                      f"the result's 'skipped'); the first: {skipped[0][1]}", UserWarning,
+                      stacklevel=2)
+    files = kept
 
     unique_rates = sorted(set(rates))
     if len(unique_rates) > 1:
@@ -282,6 +424,8 @@ def load_wav_folder(
         fs=unique_rates[0],
         filenames=np.array([str(f) for f in files]),
         lengths=lengths,
+        n_channels=np.array(n_channels, dtype=np.int64),
+        skipped=skipped,
     )
 
 
@@ -289,7 +433,7 @@ def load_fsdd(
     path=None,
     length=8000,
     *,
-    pattern="*.wav",
+    pattern=None,
     max_files=None,
     dtype=np.float64,
     return_X_y=False,
@@ -310,9 +454,9 @@ def load_fsdd(
     length : int or None, default=8000
         Crop or zero-pad every recording to this many samples (8000 = 1 s;
         the recordings last 0.14 to 2.3 s). ``None`` requires equal lengths.
-    pattern : str, default="*.wav"
-        Glob pattern selecting a subset, e.g. ``"[01]_*.wav"`` (digits 0 and 1)
-        or ``"*_jackson_*.wav"``.
+    pattern : str, optional
+        Glob pattern selecting a subset (default: every ``.wav`` file), e.g.
+        ``"[01]_*.wav"`` (digits 0 and 1) or ``"*_jackson_*.wav"``.
     max_files, dtype, return_X_y, return_groups
         As in :func:`load_wav_folder`.
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.io import wavfile
 from sklearn.utils import Bunch
 
-from skdstft.datasets import load_fsdd, load_wav_folder
+from skdstft.datasets import load_fsdd, load_wav, load_wav_folder, pcm_to_float
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,6 +52,75 @@ def test_full_scale_int_formats(tmp_path):
     X = load_wav_folder(tmp_path).X
     assert X.min() == -1.0 and X.max() <= 1.0
     np.testing.assert_allclose(X, [[-1, 0, 1]] * 4, atol=1e-2)
+
+
+def test_pcm_to_float_is_the_one_scale():
+    """One constant per format: 2**(bits - 1), so that -full scale is exactly -1."""
+    np.testing.assert_array_equal(
+        pcm_to_float(np.array([-32768, -16384, 0, 32767], dtype=np.int16)),
+        [-1.0, -0.5, 0.0, 32767 / 32768])
+    np.testing.assert_array_equal(pcm_to_float(np.array([-(2**31)], dtype=np.int32)), [-1.0])
+    np.testing.assert_array_equal(pcm_to_float(np.array([-(2**63)], dtype=np.int64)), [-1.0])
+    np.testing.assert_array_equal(pcm_to_float(np.array([0, 128, 255], dtype=np.uint8)),
+                                  [-1.0, 0.0, 127 / 128])
+    np.testing.assert_array_equal(pcm_to_float(np.array([2.5], dtype=np.float32)), [2.5])
+    assert pcm_to_float(np.zeros(3, dtype=np.int16), np.float32).dtype == np.float32
+    for bad in (np.zeros(3, dtype=np.uint16), np.zeros(3, dtype=bool)):
+        with pytest.raises(ValueError, match="sample format"):
+            pcm_to_float(bad)
+
+
+def test_load_wav_one_file(tmp_path):
+    stereo = np.array([[16384, -8192]] * 5, dtype=np.int16)
+    _write(tmp_path, "s.wav", stereo, rate=16000)
+    x, fs = load_wav(tmp_path / "s.wav")
+    assert fs == 16000 and x.shape == (5,) and x.dtype == np.float64
+    np.testing.assert_array_equal(x, 0.5)
+    np.testing.assert_array_equal(load_wav(tmp_path / "s.wav", channel=1)[0], -0.25)
+    np.testing.assert_array_equal(load_wav(tmp_path / "s.wav", channel=None)[0], 0.125)
+    assert load_wav(tmp_path / "s.wav", channel="all")[0].shape == (5, 2)
+    with pytest.raises(ValueError, match="channel=2 but file .* has 2 channels"):
+        load_wav(tmp_path / "s.wav", channel=2)
+    _write(tmp_path, "m.wav", np.zeros(4, dtype=np.int16))
+    assert load_wav(tmp_path / "m.wav", channel="all")[0].shape == (4, 1)
+    with pytest.raises(ValueError, match="has 1 channel$"):  # a mono file has channel 0 only
+        load_wav(tmp_path / "m.wav", channel=1)
+    with pytest.raises(FileNotFoundError, match="nope.wav"):
+        load_wav(tmp_path / "nope.wav")
+
+
+def test_folder_and_file_loaders_agree(folder):
+    """The folder loader decodes with the same function as load_wav."""
+    data = load_wav_folder(folder)
+    for row, name in zip(data.X, data.filenames):
+        np.testing.assert_array_equal(row, load_wav(name)[0])
+
+
+def test_upper_case_extension_is_found(tmp_path):
+    _write(tmp_path, "LOUD.WAV", np.full(8, 16384, dtype=np.int16))
+    _write(tmp_path, "quiet.wav", np.zeros(8, dtype=np.int16))
+    _write(tmp_path, "notes.txt.bak", np.zeros(8, dtype=np.int16))
+    data = load_wav_folder(tmp_path)
+    assert [Path(f).name for f in data.filenames] == ["LOUD.WAV", "quiet.wav"]
+    assert data.X[0, 0] == 0.5
+
+
+def test_skip_unreadable_files(folder):
+    (folder / "0_bad_0.wav").write_bytes(b"RIFF\x00\x00not a wav file at all")
+    with pytest.warns(UserWarning, match="skipped 1 of 5"):
+        data = load_wav_folder(folder, on_error="skip")
+    assert data.X.shape == (4, 64)
+    assert [Path(f) .name for f, _ in data.skipped] == ["0_bad_0.wav"]
+    assert "cannot read wav file" in data.skipped[0][1]
+    assert load_wav_folder(folder, pattern="[1-4]_*.wav").skipped == []
+    with pytest.raises(ValueError, match="on_error"):
+        load_wav_folder(folder, on_error="ignore")
+
+
+def test_skip_everything_is_an_error(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="none of the 1 files"):
+        load_wav_folder(tmp_path, on_error="skip")
 
 
 def test_float32_dtype(folder):
@@ -116,6 +185,7 @@ def test_multichannel(tmp_path):
     np.testing.assert_allclose(load_wav_folder(tmp_path).X, 0.5)
     np.testing.assert_allclose(load_wav_folder(tmp_path, channel=1).X, -0.25)
     np.testing.assert_allclose(load_wav_folder(tmp_path, channel=None).X, 0.125)
+    assert load_wav_folder(tmp_path).n_channels.tolist() == [2]
     with pytest.raises(ValueError, match="channel"):
         load_wav_folder(tmp_path, channel=2)
 

@@ -61,7 +61,10 @@ class DSTFTBase(BaseEstimator):
 
     # -- inputs -----------------------------------------------------------
     def _check_X(self, X, *, reset):
-        """2-D float array (n_signals, n_samples); DataFrames work too."""
+        """2-D float array (n_signals, n_samples); DataFrames work too.
+
+        Values are taken at face value: integer samples are not rescaled
+        (``skdstft.datasets.pcm_to_float`` decodes wav PCM as the CLI does)."""
         check_signal_matrix(X, "X")  # clear messages for ragged, 1-D/3-D, str, bool, complex
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=True, ensure_min_features=1)
