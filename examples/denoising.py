@@ -87,7 +87,7 @@ def denoise_fixed(x, win_length, positions, n_fft):
 
 
 def run(quick=False, out="denoising.png", n_realizations=None):
-    n_samples, n_fft, max_iter = (2048, 128, 40) if quick else (8192, 256, 100)
+    n_samples, n_fft, max_iter = (2048, 128, 40) if quick else (4096, 256, 80)
     n_realizations = n_realizations or (3 if quick else 10)
     hop = n_fft // 8
     clean = clean_signal(n_samples)
@@ -121,6 +121,8 @@ def run(quick=False, out="denoising.png", n_realizations=None):
             table[name].append(snr_db(clean, estimate))
         learned.append(lam)
         seconds.append(time.perf_counter() - start)
+        print(f"realization {seed + 1}/{n_realizations}: "
+              + ", ".join(f"{v[-1]:.2f}" for v in table.values()) + " dB", flush=True)
         if seed == 0:
             first = dict(x=x, estimates=estimates, result=result, lam=lam)
     table = {name: np.array(v) for name, v in table.items()}
