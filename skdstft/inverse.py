@@ -155,9 +155,8 @@ def idstft(S, win_length, positions=None, *, n_samples, n_fft, window="hann",
     plan = make_plan(lam, positions, n_samples=n_samples, n_fft=n_fft, window=window,
                      normalization=normalization, uncovered=uncovered, tol=tol,
                      max_iter=max_iter, dtype=dtype)
-    if not np.iscomplexobj(getval(S)) or getval(S).dtype != plan.complex_dtype:
-        S = anp.astype(S, plan.complex_dtype) if hasattr(S, "_value") else \
-            np.asarray(S, dtype=plan.complex_dtype)
+    if getval(S) is S:  # a box stays as it is: the VJP returns the gradient in its dtype
+        S = np.asarray(S, dtype=plan.complex_dtype)
     single = np.ndim(getval(S)) == 2
     Sb = anp.reshape(S, (1,) + np.shape(getval(S))) if single else S
     x = _inverse(Sb, plan)
