@@ -7,6 +7,7 @@ DSTFTs, scipy's ShortTimeFFT.istft (integer parameters, plain window), and
 central finite differences for the gradient with respect to S.
 """
 
+import dataclasses
 import importlib.util
 import warnings
 from pathlib import Path
@@ -325,6 +326,11 @@ def test_adaptation_result_inverse_and_repr(window_mode):
     text = repr(result)
     assert text.startswith("AdaptationResult(") and "\n" not in text and len(text) < 400
     assert "win_lengths=" in text and "loss=" in text
+    # the lengths in the mode's own shape ((1, T) for "time") invert alike
+    if window_mode == "time":
+        compact = dataclasses.replace(result, win_lengths=result.win_lengths[:1])
+        assert rel_err(compact.inverse(), result.inverse()) <= 1e-13
+        assert "(1, " in repr(compact)
 
 
 # --------------------------------------------------------------------------
