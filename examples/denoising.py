@@ -27,8 +27,16 @@ threshold rule is fair to all three. The script prints the output SNR over
 which method wins; the figure shows the spectrograms, the adapted window
 lengths, the waveforms and the SNRs.
 
+Measured (4096 samples, ``n_fft=256``, hop 32, 10 realizations): (i) 12.26 dB
+(the grid's longest window, 254), (ii) 12.25 dB (learned 234-254), (iii)
+12.13 dB, lower than (i) in every realization. A negative result: on this
+signal the per-bin adaptation, which optimizes an entropy rather than the
+denoising error, costs about 0.1 dB against the best constant window, and
+the entropy-learned constant window matches the oracle-chosen one.
+
 Run ``python examples/denoising.py [--quick] [--out PATH]`` (``--quick``:
-2048 samples, ``n_fft=128``, 3 realizations, fewer iterations; under a minute).
+2048 samples, ``n_fft=128``, 3 realizations, fewer iterations; under a
+minute; the full run takes a few minutes).
 """
 
 import argparse

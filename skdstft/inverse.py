@@ -38,7 +38,7 @@ import scipy.fft
 import scipy.sparse.linalg
 from autograd import make_vjp
 from autograd.extend import defvjp, primitive
-from autograd.tracer import getval
+from autograd.tracer import getval, isbox
 
 from . import _validation as val
 from .autodiff import dstft_unchecked
@@ -134,6 +134,10 @@ def idstft(S, win_length, positions=None, *, n_samples, n_fft, window="hann",
     >>> bool(np.max(np.abs(y - x)) < 1e-10)
     True
     """
+    for name, value in (("win_length", win_length), ("positions", positions)):
+        if isbox(value):
+            raise TypeError(f"idstft is differentiable with respect to S only; {name} must "
+                            "be a constant here (got an autograd box)")
     n_fft = val.check_n_fft(n_fft)
     window = get_window(window)
     val.check_normalization(normalization)
@@ -208,7 +212,11 @@ def _inverse(S, plan):
 
 
 def _inverse_vjp(ans, S, plan):
-    return lambda g: plan.adjoint(np.asarray(g)).astype(S.dtype, copy=False)
+    def vjp(g):
+        grad = plan.adjoint(np.asarray(g))
+        # a real S gets dL/dS, the real part of autograd's dL/dRe S - i dL/dIm S
+        return (grad if np.iscomplexobj(S) else grad.real).astype(S.dtype, copy=False)
+    return vjp
 
 
 defvjp(_inverse, _inverse_vjp)

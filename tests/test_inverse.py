@@ -288,6 +288,27 @@ def test_gradient_wrt_S(shape):
     assert rel_err(g, autograd.grad(loss_reference)(S)) <= 1e-7
 
 
+def test_gradient_of_a_real_S_and_constant_geometry():
+    """A real S gets a real gradient (no complex-to-real cast); the window
+    lengths and positions cannot be differentiated through the inverse."""
+    rng = np.random.default_rng(41)
+    positions = frame_positions(64, 4)
+    S = rng.standard_normal((9, positions.shape[0]))
+    weights = rng.standard_normal(64)
+
+    def loss(S_):
+        return anp.sum(weights * idstft(S_, 12.0, positions, n_samples=64, n_fft=16))
+
+    g = autograd.grad(loss)(S)
+    assert g.dtype == np.float64
+    E = np.zeros_like(S)
+    E[3, 5] = 1e-6
+    assert abs((loss(S + E) - loss(S - E)) / 2e-6 - g[3, 5]) <= 1e-8 * np.abs(g).max()
+    with pytest.raises(TypeError, match="win_length must be a constant"):
+        autograd.grad(lambda lam: anp.sum(idstft(S, lam, positions, n_samples=64,
+                                                 n_fft=16)))(12.0)
+
+
 # --------------------------------------------------------------------------
 # estimators
 
