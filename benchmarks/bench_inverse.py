@@ -18,7 +18,8 @@ target, ok}``.
    uniformly in [64, 510] per bin, from a DSTFT plus complex noise: the
    number of CG iterations, the time of the inverse, and that time
    relative to one forward ``dstft`` with the same lengths (informational:
-   each iteration applies the transform and its transpose once). The
+   each iteration applies the transform and its transpose once; the row
+   ``tf_normal_matvec_vs_forward`` is the cost of that pair). The
    inverse takes seconds, so it is timed over a few calls, not in blocks.
 """
 
@@ -112,10 +113,16 @@ def _tf_rows():
         plan.solve(S[None])
         inverse.append(time.perf_counter() - t0)
         iterations.append(plan.n_iter[0])
+    normal = []
+    for _ in range(3):  # one application of the normal matrix: a forward and a transpose
+        t0 = time.perf_counter()
+        plan.normal.matvec(x)
+        normal.append(time.perf_counter() - t0)
     t_fwd, t_inv = float(np.median(forward)), float(np.median(inverse))
     return [
         _row("tf_inverse_cg_iterations", float(np.median(iterations)), "iterations"),
         _row("tf_inverse_vs_forward", t_inv / t_fwd, "ratio"),
+        _row("tf_normal_matvec_vs_forward", float(np.median(normal)) / t_fwd, "ratio"),
         _row("time_tf_inverse", t_inv, "s"),
         _row("time_tf_forward", 1e3 * t_fwd, "ms"),
     ]
