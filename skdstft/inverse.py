@@ -35,7 +35,6 @@ import warnings
 import autograd.numpy as anp
 import numpy as np
 import scipy.fft
-import scipy.sparse.linalg
 from autograd import make_vjp
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval, isbox
@@ -395,6 +394,8 @@ class _Iterative:
 
     def __init__(self, lam, positions, n_samples, n_fft, window, normalization, uncovered,
                  tol, max_iter, dtype):
+        import scipy.sparse.linalg  # here, not at `import skdstft`: it takes a while to load
+
         self.dtype = np.dtype(dtype)
         self.complex_dtype = np.dtype(_complex(self.dtype))
         self.n_samples, self.n_fft = n_samples, n_fft
@@ -418,6 +419,7 @@ class _Iterative:
                                                          dtype=np.float64)
         self.precond = scipy.sparse.linalg.LinearOperator(
             (n, n), matvec=lambda v: self.inv_diag * np.ravel(v), dtype=np.float64)
+        self._cg = scipy.sparse.linalg.cg
         self.n_iter = []
 
     def _diagonal(self, lam, positions, window, normalization):
@@ -464,7 +466,7 @@ class _Iterative:
             def callback(xk, count=count):
                 count[0] += 1
 
-            xi, info = scipy.sparse.linalg.cg(
+            xi, info = self._cg(
                 self.normal, bi, x0=np.where(self.covered, x0i, 0.0), rtol=self.tol / _TOL_MARGIN,
                 atol=0.0, maxiter=self.max_iter, M=self.precond, callback=callback)
             self.n_iter.append(count[0])
