@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-SUITES = ("core", "fit", "adaptive", "scale")
+SUITES = ("core", "fit", "adaptive", "scale", "inverse")
 
 
 def _median_time(func, repeats=7, warmup=1):

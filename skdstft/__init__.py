@@ -15,6 +15,7 @@ import importlib
 
 from . import losses, windows
 from .autodiff import dstft
+from .inverse import idstft
 from .positions import frame_positions
 
 __version__ = "0.1.0"
@@ -28,7 +29,7 @@ _LAZY = {
 _SUBMODULES = ("signals", "datasets", "features", "optimize", "plotting", "estimators",
                "exceptions")
 
-__all__ = ["dstft", "frame_positions", "losses", "windows", *_LAZY, *_SUBMODULES,
+__all__ = ["dstft", "idstft", "frame_positions", "losses", "windows", *_LAZY, *_SUBMODULES,
            "__version__"]
 
 

@@ -26,6 +26,8 @@ __all__ = [
     "check_spectrogram",
     "check_signal_matrix",
     "check_lengths",
+    "check_inverse_spectrogram",
+    "check_frame_count",
 ]
 
 
@@ -261,6 +263,36 @@ def check_spectrogram(S, name="S", *, finite=True):
     if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr if converted else S
+
+
+def check_inverse_spectrogram(S, n_fft, name="S"):
+    """A spectrogram to invert: finite, (F, T) or (B, F, T), ``F = n_fft // 2 + 1``.
+
+    Returns what :func:`check_spectrogram` returns (``S`` itself, possibly an
+    autograd box, or its conversion to an array).
+    """
+    S = check_spectrogram(S, name)
+    shape = np.shape(getval(S))
+    n_freqs = n_fft // 2 + 1
+    if shape[-2] != n_freqs:
+        raise ValueError(f"{name} must have n_fft // 2 + 1 = {n_freqs} frequency rows (axis -2) "
+                         f"for n_fft={n_fft}, got shape {shape}")
+    return S
+
+
+def check_frame_count(n_positions, n_frames, name="positions", *, default_hop=None):
+    """As many frame positions as the spectrogram has frames (columns).
+
+    ``default_hop``: the hop of the default positions, when ``positions``
+    was not given (the message then says how they were derived)."""
+    if n_positions == n_frames:
+        return
+    if default_hop is None:
+        raise ValueError(f"{name} must hold one centre per frame of S: S has {n_frames} "
+                         f"frames (its last axis), {name} has {n_positions}")
+    raise ValueError(f"{name} was not given and the default (hop n_fft // 4 = {default_hop} "
+                     f"from 0 over n_samples) gives {n_positions} frames, but S has "
+                     f"{n_frames}; pass the positions the spectrogram was computed with")
 
 
 def check_lengths(value, name="win_lengths", *, max_ndim=2):

@@ -133,6 +133,40 @@ class AdaptationResult:
         lam = self.win_lengths
         return float(np.mean((lam - lo <= tol) | (hi - lam <= tol)))
 
+    def inverse(self, S=None, **kwargs):
+        """The signal resynthesized from this result's spectrogram, or from a
+        modified one: the least-squares inverse (:func:`skdstft.idstft`,
+        math.md §7) with the adapted window lengths and frame positions.
+
+        Parameters
+        ----------
+        S : complex array of shape (F, T) or (B, F, T), optional
+            Default: ``self.spectrogram`` (whose inverse is the analysed
+            signal, up to rounding, where the windows cover it).
+        **kwargs
+            Passed to :func:`skdstft.idstft` (``uncovered``, ``tol``,
+            ``max_iter``).
+
+        Returns
+        -------
+        x : ndarray of shape (n_samples,) or (B, n_samples)
+        """
+        from ..inverse import idstft  # the inverse is not needed to adapt
+
+        return idstft(self.spectrogram if S is None else S, self.win_lengths, self.positions,
+                      n_samples=self.n_samples, n_fft=self.n_fft, window=self.window,
+                      normalization=self.normalization, **kwargs)
+
+    def __repr__(self):
+        # the arrays are thousands of lines; their shapes and ranges say enough
+        lam = np.asarray(self.win_lengths)
+        return (f"AdaptationResult(n_fft={self.n_fft}, n_samples={self.n_samples}, "
+                f"spectrogram={np.shape(self.spectrogram)}, "
+                f"win_lengths={lam.shape} in [{lam.min():.1f}, {lam.max():.1f}], "
+                f"positions={np.shape(self.positions)}, loss={self.loss:.6g}, "
+                f"criterion={self.criterion:.6g}, n_iter={self.n_iter}, "
+                f"converged={self.converged})")
+
     def covers(self, min_overlap=0.0):
         """True when every sample of the signal lies inside at least one window
         (with ``min_overlap > 0``: inside windows overlapping by that fraction).

@@ -603,6 +603,31 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         X = np.asarray(self._check_transform_X(X), dtype=np.float64)
         return np.concatenate([S for _, S in self._transform_chunks(X)], axis=0)
 
+    def inverse_spectrogram(self, S):
+        """Signals whose spectrograms with the learned parameters are closest
+        to ``S``: the least-squares inverse (:func:`skdstft.idstft`, math.md
+        §7) of :meth:`spectrogram`, with the fitted window lengths and frame
+        positions, at the signal length seen in ``fit``.
+
+        Parameters
+        ----------
+        S : complex array of shape (n_signals, F, T) or (F, T)
+            Spectrograms as :meth:`spectrogram` returns them, possibly
+            modified (masked, denoised); ``F = n_fft // 2 + 1``, ``T`` frames.
+
+        Returns
+        -------
+        X : ndarray of shape (n_signals, n_features_in_)
+            float32 for complex64 ``S``, else float64.
+        """
+        from ..inverse import idstft  # the inverse is not needed to fit or transform
+
+        check_is_fitted(self, "win_length_")
+        lam, positions = self._lam_and_positions(self.n_features_in_)
+        X = idstft(S, lam, positions, n_samples=self.n_features_in_, n_fft=self.n_fft,
+                   window=self.window, normalization=self.normalization)
+        return X.reshape(-1, self.n_features_in_)
+
 
 def _name(criterion):
     return getattr(criterion, "__name__", repr(criterion)) if callable(criterion) \
