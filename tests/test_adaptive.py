@@ -23,7 +23,9 @@ from skdstft.estimators.adaptive import AdaptationResult, coverage_count
 from skdstft.positions import frame_positions
 from skdstft.signals import three_component, transient_shocks
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              # tiny n_fft: windows end at a bound; the warning is tested below
+              pytest.mark.filterwarnings("ignore::skdstft.exceptions.BoundWarning")]
 
 
 def _small(**kw):
@@ -53,9 +55,9 @@ def chirp():
 
 @pytest.mark.parametrize("window_mode, hop_mode, shape", [
     ("time-frequency", "fixed", (33, 33)),
-    ("time", "fixed", (33, 33)),
-    ("frequency", "fixed", (33, 33)),
-    ("time", "time", (33, 33)),
+    ("time", "fixed", (1, 33)),
+    ("frequency", "fixed", (33, 1)),
+    ("time", "time", (1, 33)),
     ("time-frequency", "time", (33, 33)),
 ])
 def test_adapt_result(chirp, window_mode, hop_mode, shape):
@@ -63,9 +65,12 @@ def test_adapt_result(chirp, window_mode, hop_mode, shape):
                               max_iter=15).fit(chirp[None])
     r = est.adapt(chirp)
     assert isinstance(r, AdaptationResult)
-    assert r.spectrogram.shape == shape and np.iscomplexobj(r.spectrogram)
+    assert r.spectrogram.shape == (33, 33) and np.iscomplexobj(r.spectrogram)
+    # the mode's own shape, not a float64 (F, T) copy (154 MB for 10 min of audio)
     assert r.win_lengths.shape == shape
-    assert r.positions.shape == (shape[1],)
+    assert r.win_length_grid.shape == (33, 33)
+    assert np.shares_memory(r.win_length_grid, r.win_lengths)
+    assert r.positions.shape == (33,)
     assert np.all(np.diff(r.positions) > 0)
     lo, hi = r.win_length_bounds
     assert np.all((r.win_lengths >= lo - 1e-9) & (r.win_lengths <= hi + 1e-9))
@@ -75,10 +80,7 @@ def test_adapt_result(chirp, window_mode, hop_mode, shape):
         r.spectrogram, dstft(chirp, r.win_lengths, r.positions, n_fft=64,
                              normalization="l2"), atol=1e-10)
     assert r.criterion <= r.initial_criterion + 1e-9
-    if window_mode == "time":
-        assert np.ptp(r.win_lengths, axis=0).max() == 0
-    if window_mode == "frequency":
-        assert np.ptp(r.win_lengths, axis=1).max() == 0
+    assert r.at_bound_share == pytest.approx(r.fraction_at_bounds())
     if hop_mode == "fixed":
         np.testing.assert_array_equal(r.positions, frame_positions(512, 16))
 
