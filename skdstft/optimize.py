@@ -60,6 +60,7 @@ class OptimizeResult:
     converged: bool = False
     message: str = ""
     seconds: float = 0.0
+    error: object = field(default=None, repr=False)
 
 
 class _Tracker:
@@ -341,7 +342,8 @@ def _run_one(fun, x0, bounds, options):
             return minimize(fun, x0, bounds, **options)
         except Exception as exc:  # a failed restart must not lose the others
             x0 = np.asarray(x0, dtype=float)
-            return OptimizeResult(x=x0, loss=np.inf, message=f"{type(exc).__name__}: {exc}")
+            return OptimizeResult(x=x0, loss=np.inf, message=f"{type(exc).__name__}: {exc}",
+                                  error=exc)
 
 
 def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
@@ -374,6 +376,11 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
             results[i] = result
     losses = np.array([r.loss for r in results], dtype=float)
     if not np.any(np.isfinite(losses)):
+        errors = [r.error for r in results]
+        if all(isinstance(e, (ValueError, TypeError)) for e in errors):
+            # a bad input (e.g. a criterion returning an array) fails every
+            # restart alike: the user gets its own error, not a RuntimeError
+            raise errors[0]
         messages = "; ".join(r.message for r in results if r.message)
         raise RuntimeError(f"every restart failed: {messages}")
     best = int(np.argmin(np.where(np.isfinite(losses), losses, np.inf)))

@@ -15,7 +15,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .. import losses
-from ..exceptions import BoundWarning
 from .._validation import (
     check_choice,
     check_int,
@@ -24,6 +23,7 @@ from .._validation import (
     check_real,
     check_signal_matrix,
 )
+from ..exceptions import BoundWarning
 from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
 from ..windows import get_window
 
