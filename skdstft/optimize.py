@@ -382,6 +382,13 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
             # restart alike: the user gets its own error, not a RuntimeError
             raise errors[0]
         messages = "; ".join(r.message for r in results if r.message)
+        if all(e is None for e in errors):
+            # nothing raised: the loss itself was never finite (a criterion
+            # returning NaN or inf from every starting point)
+            raise ValueError(f"every restart failed: the loss was never finite (NaN or inf) "
+                             f"from any starting point; the criterion must return a finite "
+                             f"number (a callable criterion: add an eps inside logs and "
+                             f"divisions) ({messages})")
         raise RuntimeError(f"every restart failed: {messages}")
     best = int(np.argmin(np.where(np.isfinite(losses), losses, np.inf)))
     if not results[best].converged:

@@ -312,7 +312,7 @@ def test_a_column_dataframe_warns(x3):
 
 @pytest.mark.parametrize("criterion, error, match", [
     (lambda S: anp.abs(S).sum(axis=-1), ValueError, "scalar"),
-    (lambda S: anp.sum(anp.abs(S)) * np.nan, ValueError, "finite"),
+    (lambda S: anp.sum(anp.abs(S)) * np.nan, ValueError, "finite number"),
     (lambda S: "low", TypeError, "real number"),
 ])
 def test_bad_callable_criterion(x3, criterion, error, match):

@@ -55,8 +55,8 @@ def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
 
 
 def _check_callable_value(value, criterion):
-    """A user criterion must give one finite number (per signal at most): an
-    array or a NaN would otherwise be averaged or minimized silently."""
+    """A user criterion must give one real number: an array would otherwise
+    be averaged or summed silently."""
     raw = np.asarray(getval(value))  # unboxed inside a gradient computation
     name = getattr(criterion, "__name__", repr(criterion))
     if raw.dtype == object or not np.issubdtype(raw.dtype, np.number) \
@@ -67,10 +67,8 @@ def _check_callable_value(value, criterion):
     if raw.size != 1:
         raise ValueError(f"criterion {name} must return a scalar (one float), got an array "
                          f"of shape {raw.shape}; reduce it, e.g. with anp.mean")
-    if not np.isfinite(raw):
-        raise ValueError(f"criterion {name} returned {float(raw.real)} on this spectrogram; "
-                         "it must return a finite number (add an eps inside logs and "
-                         "divisions)")
+    # a NaN is left to the optimizer: at the starting point it fails with a
+    # message (optimize._Tracker), later it marks a region to step back from
     return value
 
 
