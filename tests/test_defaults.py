@@ -320,3 +320,19 @@ def test_bad_callable_criterion(x3, criterion, error, match):
                 AdaptiveSpectrogram(n_fft=64, criterion=criterion, max_iter=3)):
         with pytest.raises(error, match=match):
             est.fit(x3[None])
+
+
+@pytest.mark.slow
+def test_acceptance_table_full_size():
+    """Issue #12's table at full size (benchmarks/bench_defaults.py): in every
+    mode, on the three-component signal, an FSDD recording (when present)
+    and an FM chirp, the default reaches at least half of reg=0's gain."""
+    from benchmarks.bench_defaults import run
+
+    rows = run()
+    assert len(rows) >= 6
+    for row in rows:
+        assert row["gain_reg0"] > 0, row
+        assert row["ratio"] >= 0.5, row
+        if row["mode"] != "time":
+            assert row["R_default"] <= 0.5 * row["R_reg0"], row
