@@ -336,3 +336,16 @@ def test_acceptance_table_full_size():
         assert row["ratio"] >= 0.5, row
         if row["mode"] != "time":
             assert row["R_default"] <= 0.5 * row["R_reg0"], row
+
+
+def test_a_per_signal_callable_criterion_is_averaged(x3):
+    """One value per signal of the batch is a valid criterion (the mean is
+    taken), unlike other arrays."""
+    X = np.stack([x3, x3[::-1]])
+
+    def per_signal(S):
+        A = anp.abs(S)
+        return anp.sum(A, axis=(1, 2)) / anp.sum(A**2, axis=(1, 2)) ** 0.5
+
+    est = DSTFTTransformer(n_fft=64, criterion=per_signal, max_iter=5).fit(X)
+    assert np.isfinite(est.loss_)

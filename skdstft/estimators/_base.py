@@ -41,7 +41,7 @@ def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
     signals.
     """
     if callable(criterion):
-        value = _check_callable_value(criterion(S), criterion)
+        value = _check_callable_value(criterion(S), criterion, S)
     elif criterion == "entropy":
         value = losses.shannon_entropy(S, power=power, scope=scope)
     elif criterion == "renyi":
@@ -54,9 +54,9 @@ def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
     return anp.reshape(value, ()) if anp.size(value) == 1 else anp.mean(value)
 
 
-def _check_callable_value(value, criterion):
-    """A user criterion must give one real number: an array would otherwise
-    be averaged or summed silently."""
+def _check_callable_value(value, criterion, S):
+    """A user criterion must give one real number (or one per signal of a
+    batch): any other array would otherwise be averaged silently."""
     raw = np.asarray(getval(value))  # unboxed inside a gradient computation
     name = getattr(criterion, "__name__", repr(criterion))
     if raw.dtype == object or not np.issubdtype(raw.dtype, np.number) \
@@ -64,9 +64,11 @@ def _check_callable_value(value, criterion):
         raise TypeError(f"criterion {name} must return a real number (a float), got "
                         f"{type(raw.item() if raw.size == 1 else raw).__name__} "
                         f"of dtype {raw.dtype}")
-    if raw.size != 1:
-        raise ValueError(f"criterion {name} must return a scalar (one float), got an array "
-                         f"of shape {raw.shape}; reduce it, e.g. with anp.mean")
+    per_signal = np.ndim(S) == 3 and raw.shape == (np.shape(S)[0],)
+    if raw.size != 1 and not per_signal:
+        raise ValueError(f"criterion {name} must return a scalar (one float, or one per "
+                         f"signal of a batch), got an array of shape {raw.shape} for a "
+                         f"spectrogram of shape {np.shape(S)}; reduce it, e.g. with anp.mean")
     # a NaN is left to the optimizer: at the starting point it fails with a
     # message (optimize._Tracker), later it marks a region to step back from
     return value
