@@ -28,6 +28,8 @@ hop_mode       positions                                     free values
 =============  ============================================  =============
 """
 
+import copy
+
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
@@ -268,6 +270,53 @@ class RepresentationObjective:
         last centre inside the signal, as the fixed grid ``0, h, ..., <= N`` has it."""
         over = anp.maximum(positions[-1] - float(self.n_samples), 0.0)
         return over**2 / self.n_samples
+
+    def reg_threshold(self, theta):
+        """The smoothness weight above which a constant window stays constant.
+
+        The smoothed total variation ``R`` is nearly ``|d|``, so it acts like
+        a lasso (fused-lasso) penalty: at a constant window ``theta`` (every
+        length equal) the loss ``criterion + reg * R`` is stationary -- the
+        optimizer cannot leave it -- when ``reg`` exceeds this threshold, the
+        analogue of the lasso's ``alpha_max`` (the smallest penalty with an
+        all-zero solution). It is computed from the gradient ``g`` of the rest
+        of the loss at ``theta``, with the uniform part (free: it has no
+        variation) removed: a set ``S`` of lengths can move together against
+        the penalty when ``|sum_S g| > reg |boundary(S)| / (P * lam_ref)``
+        (``P`` neighbour pairs, ``lam_ref`` = :attr:`reg_scale`). Over the
+        sets "the first lengths along time" and "the first lengths along
+        frequency" this gives, with ``G_t``, ``G_f`` the sums of ``g`` over
+        frequency and over time,
+
+            reg_max = P * lam_ref * max(max_n |cumsum(G_t)_n| / F,
+                                        max_k |cumsum(G_f)_k| / T),
+
+        exact for a window varying in time or in frequency alone, and a lower
+        estimate of the threshold in time-frequency mode (other sets than rows
+        and columns could move first).
+
+        Parameters
+        ----------
+        theta : ndarray
+            Packed parameters (:meth:`pack`) whose window lengths are constant.
+
+        Returns
+        -------
+        reg_max : float
+            Unit-free, like ``reg``; 0 for a constant window mode.
+        """
+        if self.window_mode == "constant":
+            return 0.0
+        rest = copy.copy(self)
+        rest.reg = 0.0
+        _, grad = rest.value_and_grad(np.asarray(theta, dtype=float))
+        g = np.reshape(np.asarray(grad, dtype=float)[:self.n_win_params], self.win_shape)
+        g = g - g.mean()
+        F, T = g.shape
+        n_pairs = F * (T - 1) + (F - 1) * T
+        flow_t = np.abs(np.cumsum(g.sum(axis=0))[:-1]).max(initial=0.0) / F
+        flow_f = np.abs(np.cumsum(g.sum(axis=1))[:-1]).max(initial=0.0) / T
+        return float(n_pairs * self.reg_scale * max(flow_t, flow_f))
 
     def criterion_value(self, theta):
         """The criterion alone (no penalties; empty overlap-mode frames masked)."""

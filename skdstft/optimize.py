@@ -60,6 +60,7 @@ class OptimizeResult:
     converged: bool = False
     message: str = ""
     seconds: float = 0.0
+    error: object = field(default=None, repr=False)
 
 
 class _Tracker:
@@ -108,8 +109,13 @@ def minimize(fun, x0, bounds, *, method="lbfgs", max_iter=100, tol=1e-6,
     method : {"lbfgs", "adam"}
     max_iter : int >= 1
     tol : float >= 0
-        Stop when the relative loss change stays below ``tol`` for
-        ``n_iter_no_change`` iterations (Adam) or per L-BFGS-B's ``ftol``.
+        Adam: stop when consecutive losses change by less than ``tol``
+        (relative) for ``n_iter_no_change`` iterations, when the best loss has
+        not improved by more than ``tol`` for ``4 * n_iter_no_change``
+        iterations (a kink), or when the projected gradient vanishes (every
+        parameter stationary or at a bound); the last two not with
+        ``stochastic``.
+        L-BFGS-B: its ``ftol``.
     learning_rate : float > 0
         Adam step in unit-box coordinates (0.02 moves a length by 2 % of its
         allowed range per step at most).
@@ -154,8 +160,9 @@ def minimize(fun, x0, bounds, *, method="lbfgs", max_iter=100, tol=1e-6,
     result.seconds = time.perf_counter() - start
     if not result.converged:
         warnings.warn(
-            f"{method} stopped at max_iter={max_iter} before the loss settled "
-            f"(tol={tol:g}); raise max_iter or tol", ConvergenceWarning, stacklevel=2)
+            f"{method} stopped at max_iter={max_iter} while the loss was still decreasing "
+            f"(by more than tol={tol:g}, relative, over the last iterations); raise "
+            f"max_iter or tol", ConvergenceWarning, stacklevel=2)
     return result
 
 
@@ -204,14 +211,46 @@ def _lbfgs(tracker, z0, max_iter, tol, verbose):
                           message=str(res.message))
 
 
+def _projected_gradient(z, grad):
+    """The gradient's components that can still move ``z`` inside the unit box
+    (a coordinate at a bound whose gradient points outward is done)."""
+    blocked = ((z <= 0.0) & (grad > 0.0)) | ((z >= 1.0) & (grad < 0.0))
+    return np.where(blocked, 0.0, grad)
+
+
+# The projected gradient counts as vanished below this fraction of the
+# initial gradient (the entropies' gradients have no natural scale).
+_PGTOL = 1e-8
+
+# Adam stops when the best loss has not improved for this many times
+# n_iter_no_change iterations (see _adam).
+_PATIENCE = 4
+
+
 def _adam(tracker, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose,
           beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam with projection. Converged when either
+
+    * consecutive losses change by less than ``tol`` (relative) for
+      ``n_iter_no_change`` iterations; or
+    * the best loss has not improved by more than ``tol`` (relative) for
+      ``_PATIENCE * n_iter_no_change`` iterations: a run at a kink of the
+      loss (the smoothness penalty's ``|d|``) oscillates around its minimum
+      without settling, which the first rule never sees; the longer patience
+      lets momentum carry a run through an overshoot; or
+    * the projected gradient vanished: every parameter is stationary or
+      pinned at a bound with the gradient pushing outward.
+
+    With ``stochastic`` (mini-batch) losses only the first rule applies (the
+    best of noisy losses means little).
+    """
     z = z0.copy()
     m = np.zeros_like(z)
     v = np.zeros_like(z)
-    curve, calm = [], 0
+    curve, calm, stalled = [], 0, 0
     converged = False
     message = "max_iter reached"
+    best, g_scale = np.inf, None
     for it in range(1, max_iter + 1):
         loss, grad = tracker(z, it - 1) if stochastic else tracker(z)
         curve.append(loss)
@@ -226,6 +265,14 @@ def _adam(tracker, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose,
             continue
         if verbose and it % verbose == 0:
             print(f"  iter {it:4d}  loss {loss:.6g}")
+        if g_scale is None:
+            g_scale = float(np.max(np.abs(grad), initial=0.0))
+        if not stochastic and float(np.max(np.abs(_projected_gradient(z, grad)),
+                                           initial=0.0)) <= _PGTOL * g_scale:
+            converged = True
+            message = ("projected gradient vanished (stationary, or every parameter at a "
+                       "bound)")
+            break
         if len(curve) > 1 and np.isfinite(curve[-2]) and _relative_change(curve[-2], loss) < tol:
             calm += 1
             if calm >= n_iter_no_change:
@@ -233,6 +280,17 @@ def _adam(tracker, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose,
                 break
         else:
             calm = 0
+        if not stochastic:
+            if np.isfinite(best) and loss > best - tol * max(abs(best), 1e-12):
+                stalled += 1
+                if stalled >= _PATIENCE * n_iter_no_change:
+                    converged = True
+                    message = (f"the best loss improved by less than tol={tol:g} (relative) "
+                               f"over {stalled} iterations (a kink or a flat minimum)")
+                    break
+            else:
+                stalled = 0
+            best = min(best, loss)
         m = beta1 * m + (1 - beta1) * grad
         v = beta2 * v + (1 - beta2) * grad * grad
         step = lr * (m / (1 - beta1**it)) / (np.sqrt(v / (1 - beta2**it)) + eps)
@@ -284,7 +342,8 @@ def _run_one(fun, x0, bounds, options):
             return minimize(fun, x0, bounds, **options)
         except Exception as exc:  # a failed restart must not lose the others
             x0 = np.asarray(x0, dtype=float)
-            return OptimizeResult(x=x0, loss=np.inf, message=f"{type(exc).__name__}: {exc}")
+            return OptimizeResult(x=x0, loss=np.inf, message=f"{type(exc).__name__}: {exc}",
+                                  error=exc)
 
 
 def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
@@ -317,7 +376,19 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
             results[i] = result
     losses = np.array([r.loss for r in results], dtype=float)
     if not np.any(np.isfinite(losses)):
+        errors = [r.error for r in results]
+        if all(isinstance(e, (ValueError, TypeError)) for e in errors):
+            # a bad input (e.g. a criterion returning an array) fails every
+            # restart alike: the user gets its own error, not a RuntimeError
+            raise errors[0]
         messages = "; ".join(r.message for r in results if r.message)
+        if all(e is None for e in errors):
+            # nothing raised: the loss itself was never finite (a criterion
+            # returning NaN or inf from every starting point)
+            raise ValueError(f"every restart failed: the loss was never finite (NaN or inf) "
+                             f"from any starting point; the criterion must return a finite "
+                             f"number (a callable criterion: add an eps inside logs and "
+                             f"divisions) ({messages})")
         raise RuntimeError(f"every restart failed: {messages}")
     best = int(np.argmin(np.where(np.isfinite(losses), losses, np.inf)))
     if not results[best].converged:

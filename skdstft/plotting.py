@@ -103,14 +103,20 @@ def _scale_time(values, fs):
     return values if fs is None else values / float(fs)
 
 
-def _signal_arrays(estimator, x):
+def _signal_arrays(estimator, x, result=None):
     """Spectrogram, lengths and frames of ``x`` from a fitted estimator.
 
-    ``AdaptiveSpectrogram`` (anything with ``adapt``): adapts to ``x`` and
-    returns its result. Otherwise an object with ``win_length_``,
+    ``result`` (an ``AdaptationResult`` already computed, e.g. by
+    ``estimator.adapt(x)``) is returned as is: adapting again would double
+    the cost. ``AdaptiveSpectrogram`` (anything with ``adapt``): adapts to
+    ``x`` and returns its result. Otherwise an object with ``win_length_``,
     ``positions_`` and ``n_fft`` (``DSTFTTransformer``): the DSTFT of ``x``
     with those parameters.
     """
+    if result is not None:
+        return result
+    if x is None:
+        raise ValueError("pass the signal x (or result=, an AdaptationResult)")
     if hasattr(estimator, "adapt"):
         return estimator.adapt(x)
     from .autodiff import dstft
@@ -268,11 +274,16 @@ class SpectrogramDisplay:
         return disp.plot(ax=ax, **plot_kw)
 
     @classmethod
-    def from_estimator(cls, estimator, x, *, fs=None, ax=None, title=None, **plot_kw):
+    def from_estimator(cls, estimator, x=None, *, result=None, fs=None, ax=None, title=None,
+                       **plot_kw):
         """Display of the spectrogram of signal ``x`` (``(n_samples,)``) by a
         fitted estimator: adapted for ``AdaptiveSpectrogram``, with the
-        learned parameters for a ``DSTFTTransformer``-like object."""
-        return cls.from_result(_signal_arrays(estimator, x), fs=fs, ax=ax, title=title,
+        learned parameters for a ``DSTFTTransformer``-like object.
+
+        ``result``: an ``AdaptationResult`` of ``estimator.adapt(x)`` already
+        computed, drawn without adapting again (several displays of one
+        adaptation then cost one adaptation)."""
+        return cls.from_result(_signal_arrays(estimator, x, result), fs=fs, ax=ax, title=title,
                                **plot_kw)
 
 
@@ -421,14 +432,19 @@ class WindowLengthDisplay:
         return disp.plot(ax=ax, **plot_kw)
 
     @classmethod
-    def from_estimator(cls, estimator, x=None, *, fs=None, ax=None, title=None, **plot_kw):
+    def from_estimator(cls, estimator, x=None, *, result=None, fs=None, ax=None, title=None,
+                       **plot_kw):
         """Window lengths used by a fitted estimator: adapted to ``x`` for
-        ``AdaptiveSpectrogram``; ``win_length_`` on ``positions_`` for a
-        ``DSTFTTransformer``-like object (``x`` unused)."""
-        if hasattr(estimator, "adapt"):
-            if x is None:
-                raise ValueError("AdaptiveSpectrogram adapts to a signal: pass x")
-            return cls.from_result(estimator.adapt(x), fs=fs, ax=ax, title=title, **plot_kw)
+        ``AdaptiveSpectrogram`` (or those of ``result``, an
+        ``AdaptationResult`` already computed: no second adaptation);
+        ``win_length_`` on ``positions_`` for a ``DSTFTTransformer``-like
+        object (``x`` unused)."""
+        if result is not None or hasattr(estimator, "adapt"):
+            if x is None and result is None:
+                raise ValueError("AdaptiveSpectrogram adapts to a signal: pass x "
+                                 "(or result=, an AdaptationResult)")
+            return cls.from_result(_signal_arrays(estimator, x, result), fs=fs, ax=ax,
+                                   title=title, **plot_kw)
         disp = cls(estimator.win_length_, estimator.positions_, n_fft=estimator.n_fft,
                    fs=fs, bounds=_estimator_bounds(estimator), title=title)
         return disp.plot(ax=ax, **plot_kw)
@@ -482,11 +498,13 @@ class LossCurveDisplay:
         return cls(result.loss_curve, label=label).plot(ax=ax, **plot_kw)
 
     @classmethod
-    def from_estimator(cls, estimator, x=None, *, label=None, ax=None, **plot_kw):
+    def from_estimator(cls, estimator, x=None, *, result=None, label=None, ax=None, **plot_kw):
         """The training curve ``loss_curve_`` of a fitted estimator, or, for
-        ``AdaptiveSpectrogram`` with a signal ``x``, that of its adaptation."""
-        if x is not None and hasattr(estimator, "adapt"):
-            return cls.from_result(estimator.adapt(x), label=label, ax=ax, **plot_kw)
+        ``AdaptiveSpectrogram`` with a signal ``x``, that of its adaptation
+        (of ``result``, an ``AdaptationResult`` already computed, if given)."""
+        if result is not None or (x is not None and hasattr(estimator, "adapt")):
+            return cls.from_result(_signal_arrays(estimator, x, result), label=label, ax=ax,
+                                   **plot_kw)
         return cls(estimator.loss_curve_, label=label).plot(ax=ax, **plot_kw)
 
 
@@ -589,14 +607,19 @@ class FrameLayoutDisplay:
             if signal is None:
                 raise ValueError("pass the signal (its length is unknown)")
             n_samples = len(signal)
-        disp = cls(result.positions, result.win_lengths, n_samples, signal=signal,
+        lam = getattr(result, "frame_win_lengths", None)  # (F, 1) lengths: per frame
+        disp = cls(result.positions, result.win_lengths if lam is None else lam, n_samples,
+                   signal=signal,
                    window=getattr(result, "window", "hann"), fs=fs,
                    frame_mask=_mask(result), title=title)
         return disp.plot(ax=ax, **plot_kw)
 
     @classmethod
-    def from_estimator(cls, estimator, x, *, fs=None, ax=None, title=None, **plot_kw):
+    def from_estimator(cls, estimator, x, *, result=None, fs=None, ax=None, title=None,
+                       **plot_kw):
         """Frames a fitted estimator uses on signal ``x`` (adapted for
-        ``AdaptiveSpectrogram``), drawn over ``x``."""
-        return cls.from_result(_signal_arrays(estimator, x), signal=np.asarray(x).ravel(),
-                               fs=fs, ax=ax, title=title, **plot_kw)
+        ``AdaptiveSpectrogram``, unless ``result``, an ``AdaptationResult``
+        of ``x`` already computed, is given), drawn over ``x``."""
+        return cls.from_result(_signal_arrays(estimator, x, result),
+                               signal=np.asarray(x).ravel(), fs=fs, ax=ax, title=title,
+                               **plot_kw)

@@ -5,9 +5,12 @@ stores parameters untouched, ``fit`` validates them here, calls the
 optimizer and stores ``attr_`` results.
 """
 
+import warnings
+
 import autograd.numpy as anp
 import numpy as np
 import pandas as pd
+from autograd.tracer import getval
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
@@ -20,10 +23,11 @@ from .._validation import (
     check_real,
     check_signal_matrix,
 )
+from ..exceptions import BoundWarning
 from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
 from ..windows import get_window
 
-__all__ = ["DSTFTBase", "criterion_loss", "CRITERIA"]
+__all__ = ["DSTFTBase", "criterion_loss", "CRITERIA", "at_bound_share", "warn_at_bounds"]
 
 CRITERIA = ("entropy", "renyi", "kurtosis")
 
@@ -37,7 +41,7 @@ def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
     signals.
     """
     if callable(criterion):
-        value = criterion(S)
+        value = _check_callable_value(criterion(S), criterion, S)
     elif criterion == "entropy":
         value = losses.shannon_entropy(S, power=power, scope=scope)
     elif criterion == "renyi":
@@ -48,6 +52,132 @@ def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
         raise ValueError(f"criterion must be one of {CRITERIA} or a callable, got {criterion!r}")
     # one signal: a reshape, autograd's cheapest primitive, instead of a mean
     return anp.reshape(value, ()) if anp.size(value) == 1 else anp.mean(value)
+
+
+def _check_callable_value(value, criterion, S):
+    """A user criterion must give one real number (or one per signal of a
+    batch): any other array would otherwise be averaged silently."""
+    raw = np.asarray(getval(value))  # unboxed inside a gradient computation
+    name = getattr(criterion, "__name__", repr(criterion))
+    if raw.dtype == object or not np.issubdtype(raw.dtype, np.number) \
+            or np.iscomplexobj(raw):
+        raise TypeError(f"criterion {name} must return a real number (a float), got "
+                        f"{type(raw.item() if raw.size == 1 else raw).__name__} "
+                        f"of dtype {raw.dtype}")
+    per_signal = np.ndim(S) == 3 and raw.shape == (np.shape(S)[0],)
+    if raw.size != 1 and not per_signal:
+        raise ValueError(f"criterion {name} must return a scalar (one float, or one per "
+                         f"signal of a batch), got an array of shape {raw.shape} for a "
+                         f"spectrogram of shape {np.shape(S)}; reduce it, e.g. with anp.mean")
+    # a NaN is left to the optimizer: at the starting point it fails with a
+    # message (optimize._Tracker), later it marks a region to step back from
+    return value
+
+
+# --------------------------------------------------------------------------- #
+# learned windows at a bound of their range
+# --------------------------------------------------------------------------- #
+BOUND_RTOL = 0.01
+"""A window length within this fraction of ``hi - lo`` of a bound is "at" it."""
+
+BOUND_MAX_SHARE = 0.05
+"""A varying window warns when more than this share of its lengths is at a bound."""
+
+
+def at_bound_share(win_lengths, bounds, rtol=BOUND_RTOL):
+    """Share of window lengths within ``rtol * (hi - lo)`` of a bound.
+
+    Parameters
+    ----------
+    win_lengths : float or ndarray
+        Window lengths in samples, of any shape (a scalar for a constant window).
+    bounds : (float, float)
+        ``(lo, hi)`` in samples.
+
+    Returns
+    -------
+    (share, share_lo, share_hi) : three floats in [0, 1]
+        At either bound, at the lower one, at the upper one.
+
+    Examples
+    --------
+    >>> at_bound_share([8.0, 100.0, 509.0, 510.0], (8.0, 510.0))
+    (0.75, 0.25, 0.5)
+    """
+    lo, hi = float(bounds[0]), float(bounds[1])
+    lam = np.asarray(win_lengths, dtype=float)
+    tol = rtol * (hi - lo)
+    at_lo, at_hi = lam - lo <= tol, hi - lam <= tol
+    return (float(np.mean(at_lo | at_hi)), float(np.mean(at_lo)), float(np.mean(at_hi)))
+
+
+def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=None,
+                   shares=None):
+    """Warn (:class:`~skdstft.exceptions.BoundWarning`) when learned window
+    lengths end at a bound, and return the share at a bound.
+
+    The one place where every estimator decides that a learned window is
+    "at a bound": a constant window (a scalar) within 1 % of ``hi - lo`` of
+    ``lo`` or ``hi``, or a varying one with more than 5 % of its lengths
+    there (``BOUND_RTOL``, ``BOUND_MAX_SHARE``). An optimum at a bound
+    usually means that the range is too tight for the signal, so the message
+    names the bound and the parameter to widen.
+
+    Parameters
+    ----------
+    win_lengths : float or ndarray
+        The learned length(s), samples.
+    bounds : (float, float)
+        The range they were learned in, samples.
+    owner : object or str
+        The estimator (or its name), named in the message.
+    n_fft : int, optional
+        When given and the upper bound is ``n_fft - 2`` (the default), the
+        message suggests raising ``n_fft``.
+    warn : bool, default=True
+        False: only compute the share (e.g. nothing was learned).
+    what : str, optional
+        What was learned, for the message (default "the learned window length(s)").
+    shares : (float, float, float), optional
+        :func:`at_bound_share` of varying lengths computed elsewhere (e.g. in
+        the workers of a transform); ``win_lengths`` is then ignored.
+
+    Returns
+    -------
+    share : float
+        Share of the lengths at a bound (0 or 1 for a constant window).
+    """
+    if shares is None:
+        share, share_lo, share_hi = at_bound_share(win_lengths, bounds)
+        constant = np.ndim(win_lengths) == 0 or np.size(win_lengths) == 1
+    else:
+        (share, share_lo, share_hi), constant = map(float, shares), False
+    if not warn or (share == 0 if constant else share <= BOUND_MAX_SHARE):
+        return share
+    name = owner if isinstance(owner, str) else type(owner).__name__
+    lo, hi = float(bounds[0]), float(bounds[1])
+    what = what or ("the learned window length" if constant else "the learned window lengths")
+    if constant:
+        value = float(np.ravel(win_lengths)[0])
+        head = f"{name}: {what} {value:.4g} ended within 1 % of its "
+    else:
+        head = f"{name}: {100 * share:.0f} % of {what} ended within 1 % of a bound, the "
+    parts = []
+    pct = (lambda v: "") if constant else (lambda v: f" ({100 * v:.0f} %)")
+    if (share_hi >= share_lo) if constant else share_hi > 0:
+        if n_fft is not None and hi >= n_fft - 2:
+            widen = (f"raise n_fft (now {n_fft}; the upper bound is n_fft - 2) to allow "
+                     "longer windows")
+        else:
+            widen = "raise win_length_bounds[1] (or n_fft, which caps it at n_fft - 2)"
+        parts.append(f"upper bound {hi:g} samples{pct(share_hi)}: {widen}")
+    if (share_lo > share_hi) if constant else share_lo > 0:
+        parts.append(f"lower bound {lo:g} samples{pct(share_lo)}: lower win_length_bounds[0] "
+                     "to allow shorter windows")
+    warnings.warn(BoundWarning(
+        head + "; ".join(parts) + ". An optimum at a bound usually means that the range "
+        "is too tight for the signal."), stacklevel=3)
+    return share
 
 
 class DSTFTBase(BaseEstimator):
@@ -68,7 +198,28 @@ class DSTFTBase(BaseEstimator):
         check_signal_matrix(X, "X")  # clear messages for ragged, 1-D/3-D, str, bool, complex
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=True, ensure_min_features=1)
+        if reset:
+            self._warn_short_signals(X)
         return X
+
+    def _warn_short_signals(self, X):
+        """Warn at fit when the signals are much shorter than a frame.
+
+        Valid input (zero padding makes any length >= 1 analysable), but
+        signals shorter than a quarter of ``n_fft`` are rarely meant: the
+        usual cause is one signal passed as a column, ``x[:, None]`` (or a
+        one-column DataFrame), read as ``N`` signals of one sample each."""
+        n_signals, n_samples = np.shape(X)
+        n_fft = getattr(self, "n_fft", None)
+        if not isinstance(n_fft, (int, np.integer)) or n_samples >= n_fft / 4:
+            return
+        hint = (f" It looks like one signal passed as a column: pass it as a row, "
+                f"x[None, :] (shape (1, {n_signals}))." if n_samples == 1 and n_signals > 1
+                else " If X holds signals as columns, pass X.T.")
+        warnings.warn(
+            f"{type(self).__name__}: X has {n_signals} signal(s) of {n_samples} sample(s), "
+            f"less than a quarter of n_fft={n_fft}; X must be (n_signals, n_samples), one "
+            f"signal per row.{hint}", UserWarning, stacklevel=4)
 
     def _check_common(self):
         """Validate the shared parameters; return (n_fft, (lo, hi))."""

@@ -32,7 +32,7 @@ from .._validation import check_choice, check_int, check_real, check_signal_matr
 from ..autodiff import dstft
 from ..features import extract_features, feature_names
 from ..positions import frame_positions
-from ._base import DSTFTBase
+from ._base import DSTFTBase, warn_at_bounds
 from ._heads import STD_EPS, cross_entropy, head_logits, head_shapes, init_head, l2_penalty, log_softmax
 
 __all__ = ["DSTFTClassifier", "learn_task_window", "TaskWindowResult"]
@@ -622,6 +622,8 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
                                mlp_options=dict(opts, win_learning_rate=0.0), **common)
         lam = state["lam"] if self.window_mode != "fixed" else np.asarray(lam0)
         self.win_length_ = float(lam) if lam.ndim == 0 else lam.reshape(-1)
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=model.n_fft,
+                                              warn=learn)
         self.coefs_ = state["head"]
         self.mean_, self.scale_ = state["mean"], state["scale"]
         self.loss_curve_ = state["loss_curve"]
@@ -647,6 +649,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         """
         check_signal_matrix(X, "X")
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=True)
+        self._warn_short_signals(X)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:

@@ -19,7 +19,7 @@ from .._validation import check_choice, check_int, check_real, check_signal_matr
 from ..autodiff import dstft
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import DSTFTBase
+from ._base import DSTFTBase, warn_at_bounds
 from ._heads import ridge_path
 
 __all__ = ["FrequencyTracker"]
@@ -266,6 +266,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         X, Y = validate_data(self, X, Y, multi_output=True, y_numeric=True,
                              dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=np.float64)
+        self._warn_short_signals(X)
         n_samples = X.shape[1]
         positions, hop = self._grid(n_samples, Y)
         self._y_1d = Y.ndim == 1
@@ -314,6 +315,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
             self.loss_ = float(res.loss) * loss.ref
         self.loss_curve_ = [float(v) for v in res.loss_curve]
         self.n_iter_ = int(res.n_iter)
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=n_fft)
         self.hop_length_ = float(hop)
         self.positions_ = np.asarray(positions, dtype=float)
         self.n_frames_ = len(self.positions_)

@@ -29,7 +29,7 @@ from ..autodiff import dstft
 from ..objective import RepresentationObjective
 from ..optimize import restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import CRITERIA, DSTFTBase
+from ._base import CRITERIA, DSTFTBase, warn_at_bounds
 
 __all__ = ["DSTFTTransformer"]
 
@@ -169,7 +169,15 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
     positions_ : ndarray of shape (T,)
         Frame centres in samples.
     loss_ : float
-        Final training loss (criterion plus penalties, mean over signals).
+        Final training loss (criterion plus penalties, mean over signals);
+        NaN for ``window_mode="fixed"``, whose fit computes no spectrogram
+        (:meth:`criterion_curve` evaluates the criterion on request).
+    at_bound_share_ : float
+        Share of the learned window length(s) within 1 % of ``hi - lo`` of a
+        bound of ``win_length_bounds`` (0 or 1 for a constant window). A
+        :class:`~skdstft.exceptions.BoundWarning` is raised at fit when a
+        constant window is at a bound or more than 5 % of a varying one is;
+        0 and no check for ``window_mode="fixed"``.
     loss_curve_ : ndarray
         Loss at the start and after each iteration of the winning run (both
         stages for ``window_mode="time"``).
@@ -383,13 +391,15 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         start = time.perf_counter()
 
         if p["window_mode"] == "fixed":
-            objective = self._objective(X, p, "constant", n_frames, fixed_positions, seed)
-            theta, _ = objective.pack(p["win0"])
-            loss = float(objective(theta))
+            # nothing to learn: no spectrogram either (on a dataset the size of FSDD
+            # evaluating the criterion cost as much as a transform and 1.8 GB);
+            # criterion_curve(X, [win_length_]) gives it on request
+            loss = np.nan
             self.win_length_ = p["win0"]
             self.hop_length_ = p["hop0"]
             self.positions_ = fixed_positions
             self.loss_, self.loss_curve_, self.n_iter_ = loss, np.array([loss]), 0
+            self.at_bound_share_ = 0.0
             self._set_restarts([dict(
                 init=p["win0"], win_length=p["win0"], hop_length=p["hop0"], loss=loss,
                 n_iter=0, converged=True, seconds=time.perf_counter() - start,
@@ -448,6 +458,8 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         self.loss_ = float(final.loss)
         self.loss_curve_ = np.asarray(curve, dtype=float)
         self.n_iter_ = int(n_iter)
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, p["bounds"], self,
+                                              n_fft=p["n_fft"])
         self._set_feature_grid(p["n_fft"] // 2 + 1, n_frames)
         self._log(p, f"done in {time.perf_counter() - start:.2f} s: "
                      f"win_length_={_summary(self.win_length_)}, "
@@ -491,6 +503,8 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         self.loss_ = float(get("loss", np.nan))
         self.loss_curve_ = np.asarray(get("loss_curve", [self.loss_]), dtype=float)
         self.n_iter_ = int(get("n_iter", len(self.loss_curve_)))
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, p["bounds"], self,
+                                              n_fft=p["n_fft"])
         restarts = get("restarts")
         self.restarts_ = restarts if isinstance(restarts, pd.DataFrame) else pd.DataFrame(
             restarts if restarts is not None else [], columns=_RESTART_COLUMNS)
