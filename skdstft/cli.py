@@ -185,6 +185,9 @@ def load_signal(path, channel=None):
     x = np.asarray(_select_channel(data, channel, path), dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise UsageError(f"{path} contains NaN or infinite samples")
+    if not x.any():  # every criterion is flat there: the fit would report 0 -> 0 and stop
+        which = f" of --channel {channel}" if data.shape[1] > 1 else ""
+        raise UsageError(f"{path} is silent (every sample{which} is 0): there is no window to learn")
     return x, (float(fs) if fs is not None else None)
 
 
@@ -276,11 +279,16 @@ def _optimize_input(args):
         if fs is not None and fs != args.fs:
             source += f" (its rate, {fs:g} Hz, replaced by --fs)"
         fs = args.fs
-    if x.size < max(2, args.n_fft // 4):
-        raise UsageError(f"the signal has {x.size} samples, fewer than n_fft / 4 = "
-                         f"{args.n_fft // 4} (--n-fft {args.n_fft}): use a smaller --n-fft, or "
-                         "check the file's layout")
+    _check_length(x.size, args.n_fft, "the signal has", "check the file's layout")
     return x, fs, source
+
+
+def _check_length(n_samples, n_fft, subject, remedy):
+    """Signals shorter than a quarter frame hold too little for any window
+    to be learned (and usually mean a file read the wrong way)."""
+    if n_samples < max(2, n_fft // 4):
+        raise UsageError(f"{subject} {n_samples} samples, fewer than n_fft / 4 = {n_fft // 4} "
+                         f"(--n-fft {n_fft}): use a smaller --n-fft, or {remedy}")
 
 
 def _optimize_estimator(args, hop):
@@ -350,6 +358,9 @@ def run_optimize(args):
     hop = args.hop if args.hop is not None else max(1, n_fft // 4)
     varying = args.mode != "constant"
     est, (lo, hi), init = _optimize_estimator(args, hop)
+    rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
+    # before the fit: its warnings (stderr) then follow the line that says what runs
+    print(f"skdstft optimize: {source}, {x.size} samples{rate}", file=out, flush=True)
 
     caught = []
     start = time.perf_counter()
@@ -395,8 +406,6 @@ def run_optimize(args):
     scope_words = "mean of per-frame entropies" if args.scope == "frame" else "whole plane"
     if args.criterion == "kurtosis":
         scope_words = "minus the mean frame kurtosis"
-    rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
-    print(f"skdstft optimize: {source}, {x.size} samples{rate}", file=out)
     print(f"  mode: window {args.mode}, hop {args.hop_mode}; n_fft {n_fft}"
           + (f"; reg {reg}" + (f" = {reg_used:.4g}" if reg_used is not None else "")
              + (" (the default)" if args.reg is None else "") if varying else ""),
@@ -560,6 +569,8 @@ def run_features(args):
     if fit_data.fs != data.fs:
         raise UsageError(f"--fit-on {args.fit_on} is sampled at {fit_data.fs} Hz but {folder} "
                          f"at {data.fs} Hz: a window length in samples would not mean the same")
+    _check_length(data.X.shape[1], args.n_fft, "the signals have",
+                  "a longer --length" if args.length else "pass a longer --length")
     hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
     n_frames = n_frames_for_hop(data.X.shape[1], hop)
     if args.layout != "stats" and args.n_segments is not None and args.n_segments > n_frames:
@@ -640,21 +651,24 @@ def _load_folder(folder, length, channel, skip_errors):
 
 # -- parser ----------------------------------------------------------------------
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
+def _int_parser(minimum, even=False):
+    """An argparse type: an integer >= ``minimum`` (and even if asked)."""
+    description = f"an {'even ' if even else ''}integer >= {minimum}"
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum or (even and value % 2):
+            raise argparse.ArgumentTypeError(f"expected {description}, got {value}")
+        return value
+    return parse
 
 
-def _even_int(text):
-    value = _positive_int(text)
-    if value < 4 or value % 2:
-        raise argparse.ArgumentTypeError(f"expected an even integer >= 4, got {value}")
-    return value
+_positive_int = _int_parser(1)
+_even_int = _int_parser(4, even=True)
+_seed = _int_parser(0)  # numpy's seeds are 0 .. 2**32 - 1
 
 
 def _float_parser(minimum, inclusive, description):
@@ -777,7 +791,7 @@ def build_parser():
                      help="iterations per stage (default 100)")
     opt.add_argument("--n-restarts", type=_positive_int, default=1,
                      help="initial window lengths tried by the constant fit (default 1)")
-    opt.add_argument("--seed", type=int, default=0, help="seeds the restarts (default 0)")
+    opt.add_argument("--seed", type=_seed, default=0, help="seeds the restarts (default 0)")
     opt.add_argument("--json", metavar="OUT.json", help="write parameters and results "
                      "('-': to stdout, the report then goes to stderr)")
     opt.add_argument("--plot", metavar="OUT.png", help="write a figure (.png unless another "
@@ -804,18 +818,23 @@ def build_parser():
     _add_shared(feat, 512)
     feat.add_argument("--mode", choices=("fixed", "constant"), default="constant",
                       help="'fixed': a plain STFT; 'constant': a learned window length")
-    feat.add_argument("--layout", choices=("pooled", "stats", "flat"), default="pooled")
+    feat.add_argument("--layout", choices=("pooled", "stats", "flat"), default="pooled",
+                      help="'pooled' (default): averages over a band x time-segment grid; "
+                      "'stats': per band, mean, std and max over time; 'flat': every bin of "
+                      "every frame")
     feat.add_argument("--n-bands", type=_positive_int,
                       help="frequency bands, at most n_fft // 2 + 1 (default 32, or fewer "
                       "when there are fewer bins)")
     feat.add_argument("--n-segments", type=_positive_int,
                       help="time segments of the pooled layout, at most the number of frames "
                       "(default 16, or fewer when there are fewer frames)")
-    feat.add_argument("--max-iter", type=_positive_int, default=50)
-    feat.add_argument("--n-jobs", type=int, default=None)
+    feat.add_argument("--max-iter", type=_positive_int, default=50,
+                      help="iterations of the window fit (default 50)")
+    feat.add_argument("--n-jobs", type=int, default=None,
+                      help="joblib workers of the fit's restarts (-1: every core)")
     feat.add_argument("--chunk-size", type=_positive_int, default=256,
                       help="files transformed at a time (bounds memory)")
-    feat.add_argument("--seed", type=int, default=0)
+    feat.add_argument("--seed", type=_seed, default=0, help="seeds the fit (default 0)")
     feat.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
     feat.set_defaults(func=run_features)
     return parser

@@ -294,7 +294,8 @@ def test_csv_with_header_and_empty_csv(capsys, tmp_path):
 
 def test_multichannel_csv_columns(capsys, tmp_path):
     x = signals.three_component(n_samples=1024, random_state=2)
-    np.savetxt(tmp_path / "s.csv", np.c_[x, -x], delimiter=",", header="l,r", comments="")
+    # not (x, -x): their mean is silence, which is refused
+    np.savetxt(tmp_path / "s.csv", np.c_[x, 0.5 * x], delimiter=",", header="l,r", comments="")
     code, report, _ = _json(capsys, tmp_path / "s.csv", *FAST, "--channel", "mean")
     assert code == 0 and report["n_samples"] == 1024
 
@@ -511,3 +512,69 @@ def test_fit_on_folder_with_another_rate_is_an_error(capsys, tmp_path, no_fit):
     assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--fit-on",
                  str(other)]) == 2
     assert "16000 Hz" in capsys.readouterr().err
+
+
+# -- found by a second newcomer's try (after the merge of #12 item 5 and #14) -----------
+
+def test_silent_signal_is_an_error(capsys, tmp_path):
+    # all zeros (or a stereo mean that cancels) used to report "initial 0 -> optimized 0,
+    # 0 iterations" as a success: every criterion is flat on silence
+    np.save(tmp_path / "z.npy", np.zeros(2048))
+    assert main(["optimize", str(tmp_path / "z.npy"), *FAST]) == 2
+    assert "z.npy is silent" in capsys.readouterr().err
+    x = (signals.three_component(n_samples=2048, random_state=0) * 8000).astype(np.int16)
+    wavfile.write(tmp_path / "s.wav", 8000, np.stack([x, -x], axis=1))
+    assert main(["optimize", str(tmp_path / "s.wav"), "--channel", "mean", *FAST]) == 2
+    assert "every sample of --channel mean is 0" in capsys.readouterr().err
+    assert main(["optimize", str(tmp_path / "s.wav"), "--channel", "1", *FAST]) == 0
+
+
+def test_empty_wav_is_reported_as_empty(capsys, tmp_path, no_fit):
+    wavfile.write(tmp_path / "e.wav", 8000, np.zeros(0, dtype=np.int16))
+    assert main(["optimize", str(tmp_path / "e.wav"), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "e.wav is empty" in err and "reshape" not in err
+
+
+def test_seed_and_n_fft_errors_are_usage_errors(capsys):
+    # --seed -1 used to reach numpy and fail with exit 1 and its raw ValueError
+    for flags, words in ((["--seed", "-1"], "argument --seed: expected an integer >= 0"),
+                         (["--n-fft", "-4"], "expected an even integer >= 4, got -4")):
+        assert main(["optimize", *FAST, *flags]) == 2
+        assert words in capsys.readouterr().err
+    assert main(["features", "x", "--out", "f.csv", "--seed", "-2"]) == 2
+    assert "argument --seed" in capsys.readouterr().err
+
+
+def test_features_refuse_signals_shorter_than_a_quarter_frame(capsys, tmp_path, no_fit):
+    # as optimize does: --length 10 at n_fft 512 used to fit a window on 10 samples
+    folder = _wav_folder(tmp_path / "w", n_files=2)
+    assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"),
+                 "--length", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "10 samples, fewer than n_fft / 4 = 128 (--n-fft 512)" in err and "--length" in err
+
+
+def test_every_option_has_help():
+    # --layout, --max-iter, --n-jobs and --seed of features had none
+    from skdstft.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.choices and "features" in a.choices)
+    for name, command in sub.choices.items():
+        silent = [a.option_strings[0] for a in command._actions
+                  if a.option_strings and not a.help]
+        assert not silent, f"{name}: {silent} have no help text"
+
+
+def test_report_header_comes_before_the_fit(capsys, monkeypatch):
+    # the fit's warnings (stderr) must follow the line that says what runs
+    seen = []
+    original = DSTFTTransformer.fit
+
+    def fit(self, *args, **kwargs):
+        seen.append(capsys.readouterr().out)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DSTFTTransformer, "fit", fit)
+    assert main(["optimize", *FAST]) == 0
+    assert seen and seen[0].startswith("skdstft optimize: example three-component")
