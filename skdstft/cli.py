@@ -231,15 +231,19 @@ def _summary(values):
             f"max {values.max():.1f} ({values.size} values)")
 
 
-def _mode_shaped(lam, mode, n_freqs, n_frames):
-    """Window lengths in the shape the mode has: () constant, (T,) time, (F,)
-    frequency, (F, T) time-frequency (from whatever broadcastable shape)."""
+def _full_lengths(lam, mode, n_freqs, n_frames):
+    """A varying mode's window lengths as an (F, T) map, from whatever shape
+    the result holds them in (a 1-D array is read by the mode: its length
+    alone cannot tell frames from bins when T == F)."""
     lam = np.asarray(lam, dtype=float)
-    if mode == "constant":
-        return float(lam.ravel()[0])
-    full = np.broadcast_to(lam.reshape(lam.shape if lam.ndim == 2 else
-                                       ((1, -1) if mode == "time" else (-1, 1))),
-                           (n_freqs, n_frames))
+    if lam.ndim == 1:
+        lam = lam[None, :] if mode == "time" else lam[:, None]
+    return np.broadcast_to(lam, (n_freqs, n_frames))
+
+
+def _mode_shaped(full, mode):
+    """(F, T) lengths in the shape the mode has: (T,) time, (F,) frequency,
+    (F, T) time-frequency."""
     return {"time": full[0], "frequency": full[:, 0]}.get(mode, full)
 
 
@@ -378,7 +382,8 @@ def run_optimize(args):
     fit_curve = list(map(float, est.loss_curve_))
     if varying:
         S, positions = res.spectrogram, np.asarray(res.positions, dtype=float)
-        lam = _mode_shaped(res.win_lengths, args.mode, n_freqs, positions.size)
+        lam_map = _full_lengths(res.win_lengths, args.mode, n_freqs, positions.size)
+        lam = _mode_shaped(lam_map, args.mode)
         const = {"win_length": float(est.win_length_), "criterion": float(res.initial_criterion)}
         crit1 = float(res.criterion)
         adapt_curve = list(map(float, res.loss_curve))
@@ -454,7 +459,8 @@ def run_optimize(args):
             x, const["win_length"], init_pos, n_fft=n_fft, window=est.window,
             normalization=est.normalization)
         _plot_optimize(plot, x, fs, n_fft, S0 if const is None else S_c, init_pos, init, S,
-                       positions, lam, curve, crit0, crit1, const, len(fit_curve), penalties,
+                       positions, lam_map if varying else lam, curve, crit0, crit1, const,
+                       len(fit_curve), penalties,
                        landscape,
                        f"{Path(source).name if args.signal else source}: {args.criterion} "
                        f"({scope_words})")
@@ -467,7 +473,8 @@ def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve,
     """The 2 x 2 figure: the starting spectrogram (initial, or the best constant
     window for a varying mode) and the learned one; the criterion landscape or
     the learned lengths; the training loss. ``S0`` is the starting spectrogram
-    on the frames ``pos0``."""
+    on the frames ``pos0``; ``lam`` the learned length (a constant window) or
+    the (F, T) map of a varying one."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -498,10 +505,7 @@ def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve,
         ax.set_title("criterion vs constant window length")
         ax.legend()
     else:
-        lam_map = np.broadcast_to(np.asarray(lam, dtype=float).reshape(
-            np.shape(lam) if np.ndim(lam) != 1 or np.size(lam) != S.shape[0]
-            else (-1, 1)), S.shape)
-        WindowLengthDisplay(lam_map, positions, n_fft=n_fft, fs=fs).plot(ax=axes[1, 0])
+        WindowLengthDisplay(np.broadcast_to(lam, S.shape), positions, n_fft=n_fft, fs=fs).plot(ax=axes[1, 0])
     _plot_loss(axes[1, 1], LossCurveDisplay, curve, crit0, crit1, const, n_fit, penalties)
     fig.savefig(path, dpi=110)
     plt.close(fig)

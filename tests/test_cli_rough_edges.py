@@ -578,3 +578,19 @@ def test_report_header_comes_before_the_fit(capsys, monkeypatch):
     monkeypatch.setattr(DSTFTTransformer, "fit", fit)
     assert main(["optimize", *FAST]) == 0
     assert seen and seen[0].startswith("skdstft optimize: example three-component")
+
+
+@pytest.mark.parametrize("mode, axis", [("time", "time"), ("frequency", "frequency")])
+def test_window_length_panel_when_frames_equal_bins(capsys, tmp_path, figures, mode, axis):
+    # 2048 samples at n_fft 128: 65 frames and 65 bins. The figure used to tell a
+    # per-frame window from a per-bin one by its length, and drew a time-varying
+    # window against frequency
+    np.save(tmp_path / "x.npy", signals.three_component(n_samples=2048, random_state=0))
+    code, report, _ = _json(capsys, tmp_path / "x.npy", *FAST, "--mode", mode, "--reg", "0",
+                            "--plot", tmp_path / "f.png")
+    assert code == 0 and len(report["optimized"]["positions"]) == 128 // 2 + 1
+    lengths = np.asarray(report["optimized"]["win_length"])
+    assert np.ptp(lengths) > 1  # the window did vary
+    panel = next(ax for ax in figures[0].axes if ax.get_ylabel().startswith("window length"))
+    assert panel.get_xlabel().startswith(axis)
+    np.testing.assert_allclose(panel.lines[0].get_ydata(), lengths)
