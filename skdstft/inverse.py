@@ -457,10 +457,15 @@ class _Iterative:
         """Solve ``N x = b`` row by row; warn when ``max_iter`` stops first."""
         x = np.empty_like(b)
         for i, (bi, x0i) in enumerate(zip(b, x0)):
-            norm_b = np.linalg.norm(bi)
-            if norm_b == 0:
+            # the system is linear: solve it at unit scale, where conjugate gradients'
+            # inner products neither overflow (|S| ~ 1e200: NaN after max_iter) nor
+            # underflow (|S| ~ 1e-200: a zero norm, x = 0)
+            scale = np.max(np.abs(bi))
+            if scale == 0:
                 x[i] = 0.0
                 continue
+            bi, x0i = bi / scale, x0i / scale
+            norm_b = np.linalg.norm(bi)
             count = [0]
 
             def callback(xk, count=count):
@@ -479,7 +484,7 @@ class _Iterative:
                     f"relative residual of {residual:.3g} (sought: tol / {_TOL_MARGIN:g} = "
                     f"{self.tol / _TOL_MARGIN:.3g}); the result is "
                     "an approximation. Raise max_iter or tol.", ConvergenceWarning, stacklevel=4)
-            x[i] = xi
+            x[i] = xi * scale
         return x
 
     def solve(self, S):

@@ -234,6 +234,28 @@ def test_max_iter_warns_with_the_residual():
         idstft(S, lam, positions, n_samples=n_samples, n_fft=n_fft, max_iter=1)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_spectrogram_scale_does_not_reach_the_solver(shape, scale):
+    # the inverse is linear: S * scale gives x * scale. Conjugate gradients used to
+    # underflow (1e-200: x = 0, silently) or overflow (1e200: NaN after max_iter)
+    rng = np.random.default_rng(7)
+    n_samples, n_fft = 200, 32
+    x = rng.standard_normal(n_samples)
+    positions = fractional_positions(n_samples, 5.0, 9.0, rng)
+    lam = win_length(shape, n_fft, positions.size, rng, 16.0, 30.0)
+    S = dstft(x, lam, positions, n_fft=n_fft)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = idstft(S * scale, lam, positions, n_samples=n_samples, n_fft=n_fft)
+        g = autograd.grad(lambda s: anp.sum(idstft(s, lam, positions, n_samples=n_samples,
+                                                   n_fft=n_fft)))(S * scale)
+    assert rel_err(y / scale, x) < 1e-8
+    g1 = autograd.grad(lambda s: anp.sum(idstft(s, lam, positions, n_samples=n_samples,
+                                                n_fft=n_fft)))(S)
+    assert rel_err(g, g1) < 1e-8  # linear: the gradient does not depend on the point
+
+
 # --------------------------------------------------------------------------
 # gradient with respect to S
 
