@@ -393,3 +393,17 @@ def test_denoising_example_quick(tmp_path, capsys):
     # every mask improves on the noisy input (a soft threshold never makes it worse here)
     assert all(np.mean(v) > np.mean(table["noisy input"]) for k, v in table.items()
                if k != "noisy input")
+
+
+def test_magnitude_spectrogram_warns():
+    # abs(S) used to be inverted silently, as if every phase were 0
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(256)
+    S = dstft(x, 40.0, n_fft=64)
+    with pytest.warns(UserWarning, match="real and non-negative, a magnitude spectrogram"):
+        idstft(np.abs(S), 40.0, n_samples=256, n_fft=64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        idstft(S, 40.0, n_samples=256, n_fft=64)
+        idstft(S.real, 40.0, n_samples=256, n_fft=64)  # real with signs: a valid input
+        idstft(np.zeros(S.shape), 40.0, n_samples=256, n_fft=64)
