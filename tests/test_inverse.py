@@ -380,12 +380,22 @@ def test_adaptation_result_inverse_and_repr(window_mode):
 # the denoising example
 
 
-def test_denoising_example_quick(tmp_path, capsys):
+def test_denoising_example_quick(tmp_path, capsys, monkeypatch):
+    from matplotlib.figure import Figure
+
+    saved = []
+    savefig = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (saved.append(self),
+                                                                   savefig(self, *a, **k)))
     spec = importlib.util.spec_from_file_location("denoising", ROOT / "examples" / "denoising.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     table = module.run(quick=True, out=str(tmp_path / "denoising.png"))
     assert (tmp_path / "denoising.png").stat().st_size > 0
+    # the window grid's axis reads as lengths (it showed "3 x 10^1", "4 x 10^1")
+    ax = next(a for a in saved[0].axes if a.get_xlabel().startswith("fixed window length"))
+    labels = [t.get_text() for t in ax.get_xticklabels() + ax.get_xticklabels(minor=True)]
+    assert labels and all(text.isdigit() for text in labels if text), labels
     out = capsys.readouterr().out
     assert "wins" in out or "no method" in out
     for row in table.values():
