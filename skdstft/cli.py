@@ -251,14 +251,20 @@ _SHAPE_WORDS = {"time": "one per frame", "frequency": "one per frequency bin",
                 "time-frequency": "one per time-frequency bin"}
 
 
-def _window_bounds(est, n_fft, given):
-    """The window-length bounds the estimator will use, in the CLI's words."""
-    if given is not None:
-        lo, hi = given
-        if not 0 < lo < hi <= n_fft - 2:
-            raise UsageError(f"--win-length-bounds must satisfy 0 < LO < HI <= n_fft - 2 = "
-                             f"{n_fft - 2}, got {lo:g} {hi:g}")
-    return est._bounds(n_fft)
+def _hop(args):
+    return args.hop if args.hop is not None else args.n_fft // 4
+
+
+def _shared_params(args):
+    """The estimator parameters of the flags both commands take (``_add_shared``
+    and the iteration and seed flags), the bounds checked in the CLI's words."""
+    bounds = args.win_length_bounds
+    if bounds is not None and not 0 < bounds[0] < bounds[1] <= args.n_fft - 2:
+        raise UsageError(f"--win-length-bounds must satisfy 0 < LO < HI <= n_fft - 2 = "
+                         f"{args.n_fft - 2}, got {bounds[0]:g} {bounds[1]:g}")
+    return dict(n_fft=args.n_fft, hop_length=_hop(args), criterion=args.criterion,
+                win_length_bounds=None if bounds is None else tuple(bounds),
+                max_iter=args.max_iter, random_state=args.seed)
 
 
 def _optimize_input(args):
@@ -308,10 +314,7 @@ def _optimize_estimator(args, hop):
     if varying and args.hop_mode == "constant":
         raise UsageError(f"--hop-mode constant needs --mode constant; with --mode {args.mode} "
                          "use --hop-mode fixed or time")
-    common = dict(n_fft=n_fft, hop_length=hop, criterion=args.criterion, scope=args.scope,
-                  win_length_bounds=None if args.win_length_bounds is None
-                  else tuple(args.win_length_bounds),
-                  max_iter=args.max_iter, n_restarts=args.n_restarts, random_state=args.seed)
+    common = dict(_shared_params(args), scope=args.scope, n_restarts=args.n_restarts)
     if varying:
         from .estimators.adaptive import AdaptiveSpectrogram
 
@@ -322,7 +325,7 @@ def _optimize_estimator(args, hop):
         from .estimators.transformer import DSTFTTransformer
 
         est = DSTFTTransformer(window_mode="constant", hop_mode=args.hop_mode, **common)
-    lo, hi = _window_bounds(est, n_fft, args.win_length_bounds)
+    lo, hi = est._bounds(n_fft)
     # a short start (n_fft / 8) shows what learning buys; kept inside the bounds
     init = float(np.clip(n_fft // 8, lo, hi)) if args.win_length is None else args.win_length
     if not lo <= init <= hi:
@@ -359,7 +362,7 @@ def run_optimize(args):
 
     x, fs, source = _optimize_input(args)
     n_fft = args.n_fft
-    hop = args.hop if args.hop is not None else max(1, n_fft // 4)
+    hop = _hop(args)
     varying = args.mode != "constant"
     est, (lo, hi), init = _optimize_estimator(args, hop)
     rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
@@ -575,7 +578,7 @@ def run_features(args):
                          f"at {data.fs} Hz: a window length in samples would not mean the same")
     _check_length(data.X.shape[1], args.n_fft, "the signals have",
                   "a longer --length" if args.length else "pass a longer --length")
-    hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
+    hop = _hop(args)
     n_frames = n_frames_for_hop(data.X.shape[1], hop)
     if args.layout != "stats" and args.n_segments is not None and args.n_segments > n_frames:
         raise UsageError(f"--n-segments {args.n_segments} exceeds the {n_frames} frame(s) of "
@@ -583,14 +586,8 @@ def run_features(args):
     # the defaults fit the grid; a value the user chose must fit it (checked above)
     n_bands = min(32, n_freqs) if args.n_bands is None else args.n_bands
     n_segments = min(16, n_frames) if args.n_segments is None else args.n_segments
-    est = DSTFTTransformer(n_fft=args.n_fft, hop_length=hop, window_mode=args.mode,
-                           criterion=args.criterion, layout=args.layout,
-                           win_length_bounds=None if args.win_length_bounds is None
-                           else tuple(args.win_length_bounds),
-                           n_bands=n_bands, n_segments=n_segments,
-                           max_iter=args.max_iter, n_jobs=args.n_jobs,
-                           random_state=args.seed)
-    _window_bounds(est, args.n_fft, args.win_length_bounds)
+    est = DSTFTTransformer(**_shared_params(args), window_mode=args.mode, layout=args.layout,
+                           n_bands=n_bands, n_segments=n_segments, n_jobs=args.n_jobs)
     print(f"skdstft features: fitting the window on {fit_data.X.shape[0]} signals "
           f"of {fit_data.X.shape[1]} samples", file=sys.stderr)
     n = data.X.shape[0]
