@@ -404,6 +404,14 @@ def run_optimize(args):
         crit1 = float(criterion_loss(S, args.criterion, power=est.power, scope=args.scope))
         curve = fit_curve
     n_iter = int(est.n_iter_) + (int(res.n_iter) if varying else 0)
+    if args.hop_mode == "fixed" and args.mode in ("constant", "time") and np.min(lam) < hop <= hi:
+        # (hop > hi was said before the fit) the entropy of each frame does not see
+        # the samples between frames, so nothing stops the fit from leaving them out
+        note = (f"the learned window ({np.min(lam):.1f} samples{' at the shortest' if varying else ''}) "
+                f"is shorter than --hop {hop}: samples between frames lie in no window; pass a "
+                "smaller --hop")
+        print(f"skdstft optimize: warning: {note}", file=sys.stderr)
+        caught.append(note)
     reg = est.get_params().get("reg") if varying else None
     reg_used = getattr(est, "reg_", None)  # the value a data-driven reg ("auto") chose
     reg_used = float(reg_used) if reg_used is not None and np.ndim(reg_used) == 0 else None

@@ -594,3 +594,14 @@ def test_window_length_panel_when_frames_equal_bins(capsys, tmp_path, figures, m
     panel = next(ax for ax in figures[0].axes if ax.get_ylabel().startswith("window length"))
     assert panel.get_xlabel().startswith(axis)
     np.testing.assert_allclose(panel.lines[0].get_ydata(), lengths)
+
+
+def test_learned_window_shorter_than_the_hop_is_reported(capsys):
+    # variable-period-sine at the defaults learns 170.5 samples under a hop of 256: a third
+    # of the signal lay in no window, and nothing said so
+    code, report, err = _json(capsys, "--example", "variable-period-sine")
+    assert code == 0 and report["optimized"]["win_length"] < report["parameters"]["hop"]
+    assert "is shorter than --hop 256: samples between frames lie in no window" in err
+    assert any("shorter than --hop" in w for w in report["warnings"])
+    code, report, err = _json(capsys, "--example", "variable-period-sine", "--hop", "64")
+    assert code == 0 and report["optimized"]["win_length"] > 64 and "shorter than" not in err
