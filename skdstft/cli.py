@@ -404,14 +404,8 @@ def run_optimize(args):
         crit1 = float(criterion_loss(S, args.criterion, power=est.power, scope=args.scope))
         curve = fit_curve
     n_iter = int(est.n_iter_) + (int(res.n_iter) if varying else 0)
-    if args.hop_mode == "fixed" and args.mode in ("constant", "time") and np.min(lam) < hop <= hi:
-        # (hop > hi was said before the fit) the entropy of each frame does not see
-        # the samples between frames, so nothing stops the fit from leaving them out
-        note = (f"the learned window ({np.min(lam):.1f} samples{' at the shortest' if varying else ''}) "
-                f"is shorter than --hop {hop}: samples between frames lie in no window; pass a "
-                "smaller --hop")
-        print(f"skdstft optimize: warning: {note}", file=sys.stderr)
-        caught.append(note)
+    if args.hop_mode == "fixed" and args.mode in ("constant", "time") and hop <= hi:
+        _warn_hop_gap("optimize", lam, hop, caught)  # (hop > hi was said before the fit)
     reg = est.get_params().get("reg") if varying else None
     reg_used = getattr(est, "reg_", None)  # the value a data-driven reg ("auto") chose
     reg_used = float(reg_used) if reg_used is not None and np.ndim(reg_used) == 0 else None
@@ -552,6 +546,20 @@ def _plot_loss(ax, display, curve, crit0, crit1, const, n_fit, penalties):
     ax.legend(fontsize="small")
 
 
+def _warn_hop_gap(command, lam, hop, sink=None):
+    """Say when a learned window, constant or one per frame, is shorter than
+    the fixed hop: the entropy of each frame does not see the samples between
+    frames, so nothing stops a fit from leaving them out."""
+    shortest = float(np.min(lam))
+    if shortest < hop:
+        note = (f"the learned window ({shortest:.1f} samples{'' if np.ndim(lam) == 0 else ' at the shortest'}) "
+                f"is shorter than --hop {hop}: samples between frames lie in no window; pass a "
+                "smaller --hop")
+        print(f"skdstft {command}: warning: {note}", file=sys.stderr)
+        if sink is not None:
+            sink.append(note)
+
+
 # -- features --------------------------------------------------------------------
 
 def run_features(args):
@@ -616,6 +624,8 @@ def run_features(args):
     else:
         table.to_csv(out, index=False)
     win = np.asarray(est.win_length_, dtype=float)
+    if args.mode == "constant":
+        _warn_hop_gap("features", win, hop)
     print(f"wrote {out}: {n} rows x {table.shape[1] - 1} features "
           f"(window length {_summary(win)} samples)", file=sys.stderr)
     return 0

@@ -605,3 +605,18 @@ def test_learned_window_shorter_than_the_hop_is_reported(capsys):
     assert any("shorter than --hop" in w for w in report["warnings"])
     code, report, err = _json(capsys, "--example", "variable-period-sine", "--hop", "64")
     assert code == 0 and report["optimized"]["win_length"] > 64 and "shorter than" not in err
+
+
+def test_features_learned_window_shorter_than_the_hop_is_reported(capsys, tmp_path):
+    folder = tmp_path / "noise"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):  # white noise: the entropy drives the window to its lower bound
+        wavfile.write(folder / f"n{i}.wav", 8000, (rng.standard_normal(2048) * 3000).astype(np.int16))
+    assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--n-fft", "128",
+                 "--n-bands", "8", "--n-segments", "4", "--max-iter", "20"]) == 0
+    err = capsys.readouterr().err
+    assert "is shorter than --hop 32: samples between frames lie in no window" in err
+    assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--n-fft", "128",
+                 "--n-bands", "8", "--n-segments", "4", "--mode", "fixed"]) == 0
+    assert "shorter than --hop" not in capsys.readouterr().err
