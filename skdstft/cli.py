@@ -301,7 +301,7 @@ def _check_length(n_samples, n_fft, subject, remedy):
                          f"(--n-fft {n_fft}): use a smaller --n-fft, or {remedy}")
 
 
-def _optimize_estimator(args, hop):
+def _optimize_estimator(args):
     """One algorithm per mode: ``DSTFTTransformer`` learns a constant window,
     ``AdaptiveSpectrogram`` a varying one (its constant fit, then ``adapt``),
     whether or not ``--reg`` is given. Returns ``(estimator, (lo, hi), init)``
@@ -333,10 +333,6 @@ def _optimize_estimator(args, hop):
                          f"[{lo:g}, {hi:g}] (--win-length-bounds; by default "
                          f"[min(8, (n_fft - 2) / 2), n_fft - 2])")
     est.set_params(win_length=init)
-    if args.hop_mode == "fixed" and hop > hi:
-        print(f"skdstft optimize: warning: --hop {hop} is longer than the longest window "
-              f"({hi:g} samples): samples between frames fall outside every window",
-              file=sys.stderr)
     return est, (lo, hi), init
 
 
@@ -364,12 +360,15 @@ def run_optimize(args):
     n_fft = args.n_fft
     hop = _hop(args)
     varying = args.mode != "constant"
-    est, (lo, hi), init = _optimize_estimator(args, hop)
+    est, (lo, hi), init = _optimize_estimator(args)
     rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
     # before the fit: its warnings (stderr) then follow the line that says what runs
     print(f"skdstft optimize: {source}, {x.size} samples{rate}", file=out, flush=True)
 
-    caught = []
+    caught = []  # every warning, also in the JSON report
+    if args.hop_mode == "fixed" and hop > hi:
+        _warn("optimize", f"--hop {hop} is longer than the longest window ({hi:g} samples): "
+              "samples between frames fall outside every window", caught)
     start = time.perf_counter()
     with _reported_warnings("optimize", caught):
         est.fit(x[None, :])
@@ -546,18 +545,23 @@ def _plot_loss(ax, display, curve, crit0, crit1, const, n_fit, penalties):
     ax.legend(fontsize="small")
 
 
+def _warn(command, text, sink=None):
+    """A warning of the command line's own: one line on stderr, as the
+    estimators' (``_reported_warnings``), and into ``sink`` (a list)."""
+    print(f"skdstft {command}: warning: {text}", file=sys.stderr)
+    if sink is not None:
+        sink.append(text)
+
+
 def _warn_hop_gap(command, lam, hop, sink=None):
     """Say when a learned window, constant or one per frame, is shorter than
     the fixed hop: the entropy of each frame does not see the samples between
     frames, so nothing stops a fit from leaving them out."""
     shortest = float(np.min(lam))
     if shortest < hop:
-        note = (f"the learned window ({shortest:.1f} samples{'' if np.ndim(lam) == 0 else ' at the shortest'}) "
-                f"is shorter than --hop {hop}: samples between frames lie in no window; pass a "
-                "smaller --hop")
-        print(f"skdstft {command}: warning: {note}", file=sys.stderr)
-        if sink is not None:
-            sink.append(note)
+        _warn(command, f"the learned window ({shortest:.1f} samples"
+              f"{'' if np.ndim(lam) == 0 else ' at the shortest'}) is shorter than --hop {hop}: "
+              "samples between frames lie in no window; pass a smaller --hop", sink)
 
 
 # -- features --------------------------------------------------------------------

@@ -494,6 +494,8 @@ def test_help_and_usage_errors_return_a_status(capsys):
 def test_hop_longer_than_any_window_is_reported(capsys):
     assert main(["optimize", *FAST, "--hop", "200"]) == 0
     assert "--hop 200 is longer than the longest window" in capsys.readouterr().err
+    code, report, _ = _json(capsys, *FAST, "--hop", "200")  # in the report's warnings too
+    assert code == 0 and any("--hop 200 is longer" in w for w in report["warnings"])
 
 
 def test_fs_flag_says_it_replaces_the_files_rate(capsys, tmp_path):
