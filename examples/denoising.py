@@ -191,6 +191,8 @@ def run(quick=False, out="denoising.png", n_realizations=None):
     ax.plot(grid, grid_snr, "o-")
     ax.set(xscale="log", xlabel="fixed window length (samples)", ylabel="output SNR (dB)",
            title="choosing the fixed window (validation realization)")
+    ax.set_xticks(grid, [f"{g:.0f}" for g in grid])  # the lengths tried, not "3 x 10^1"
+    ax.minorticks_off()
     ax = axes[1, 2]
     labels = ["noisy", "(i) fixed", "(ii) learned\nconstant", "(iii) TF\nadapted"]
     values = [table[n].mean() for n in names]

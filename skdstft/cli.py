@@ -185,6 +185,9 @@ def load_signal(path, channel=None):
     x = np.asarray(_select_channel(data, channel, path), dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise UsageError(f"{path} contains NaN or infinite samples")
+    if not x.any():  # every criterion is flat there: the fit would report 0 -> 0 and stop
+        which = f" of --channel {channel}" if data.shape[1] > 1 else ""
+        raise UsageError(f"{path} is silent (every sample{which} is 0): there is no window to learn")
     return x, (float(fs) if fs is not None else None)
 
 
@@ -228,15 +231,19 @@ def _summary(values):
             f"max {values.max():.1f} ({values.size} values)")
 
 
-def _mode_shaped(lam, mode, n_freqs, n_frames):
-    """Window lengths in the shape the mode has: () constant, (T,) time, (F,)
-    frequency, (F, T) time-frequency (from whatever broadcastable shape)."""
+def _full_lengths(lam, mode, n_freqs, n_frames):
+    """A varying mode's window lengths as an (F, T) map, from whatever shape
+    the result holds them in (a 1-D array is read by the mode: its length
+    alone cannot tell frames from bins when T == F)."""
     lam = np.asarray(lam, dtype=float)
-    if mode == "constant":
-        return float(lam.ravel()[0])
-    full = np.broadcast_to(lam.reshape(lam.shape if lam.ndim == 2 else
-                                       ((1, -1) if mode == "time" else (-1, 1))),
-                           (n_freqs, n_frames))
+    if lam.ndim == 1:
+        lam = lam[None, :] if mode == "time" else lam[:, None]
+    return np.broadcast_to(lam, (n_freqs, n_frames))
+
+
+def _mode_shaped(full, mode):
+    """(F, T) lengths in the shape the mode has: (T,) time, (F,) frequency,
+    (F, T) time-frequency."""
     return {"time": full[0], "frequency": full[:, 0]}.get(mode, full)
 
 
@@ -244,14 +251,20 @@ _SHAPE_WORDS = {"time": "one per frame", "frequency": "one per frequency bin",
                 "time-frequency": "one per time-frequency bin"}
 
 
-def _window_bounds(est, n_fft, given):
-    """The window-length bounds the estimator will use, in the CLI's words."""
-    if given is not None:
-        lo, hi = given
-        if not 0 < lo < hi <= n_fft - 2:
-            raise UsageError(f"--win-length-bounds must satisfy 0 < LO < HI <= n_fft - 2 = "
-                             f"{n_fft - 2}, got {lo:g} {hi:g}")
-    return est._bounds(n_fft)
+def _hop(args):
+    return args.hop if args.hop is not None else args.n_fft // 4
+
+
+def _shared_params(args):
+    """The estimator parameters of the flags both commands take (``_add_shared``
+    and the iteration and seed flags), the bounds checked in the CLI's words."""
+    bounds = args.win_length_bounds
+    if bounds is not None and not 0 < bounds[0] < bounds[1] <= args.n_fft - 2:
+        raise UsageError(f"--win-length-bounds must satisfy 0 < LO < HI <= n_fft - 2 = "
+                         f"{args.n_fft - 2}, got {bounds[0]:g} {bounds[1]:g}")
+    return dict(n_fft=args.n_fft, hop_length=_hop(args), criterion=args.criterion,
+                win_length_bounds=None if bounds is None else tuple(bounds),
+                max_iter=args.max_iter, random_state=args.seed)
 
 
 def _optimize_input(args):
@@ -276,14 +289,19 @@ def _optimize_input(args):
         if fs is not None and fs != args.fs:
             source += f" (its rate, {fs:g} Hz, replaced by --fs)"
         fs = args.fs
-    if x.size < max(2, args.n_fft // 4):
-        raise UsageError(f"the signal has {x.size} samples, fewer than n_fft / 4 = "
-                         f"{args.n_fft // 4} (--n-fft {args.n_fft}): use a smaller --n-fft, or "
-                         "check the file's layout")
+    _check_length(x.size, args.n_fft, "the signal has", "check the file's layout")
     return x, fs, source
 
 
-def _optimize_estimator(args, hop):
+def _check_length(n_samples, n_fft, subject, remedy):
+    """Signals shorter than a quarter frame hold too little for any window
+    to be learned (and usually mean a file read the wrong way)."""
+    if n_samples < max(2, n_fft // 4):
+        raise UsageError(f"{subject} {n_samples} samples, fewer than n_fft / 4 = {n_fft // 4} "
+                         f"(--n-fft {n_fft}): use a smaller --n-fft, or {remedy}")
+
+
+def _optimize_estimator(args):
     """One algorithm per mode: ``DSTFTTransformer`` learns a constant window,
     ``AdaptiveSpectrogram`` a varying one (its constant fit, then ``adapt``),
     whether or not ``--reg`` is given. Returns ``(estimator, (lo, hi), init)``
@@ -296,10 +314,7 @@ def _optimize_estimator(args, hop):
     if varying and args.hop_mode == "constant":
         raise UsageError(f"--hop-mode constant needs --mode constant; with --mode {args.mode} "
                          "use --hop-mode fixed or time")
-    common = dict(n_fft=n_fft, hop_length=hop, criterion=args.criterion, scope=args.scope,
-                  win_length_bounds=None if args.win_length_bounds is None
-                  else tuple(args.win_length_bounds),
-                  max_iter=args.max_iter, n_restarts=args.n_restarts, random_state=args.seed)
+    common = dict(_shared_params(args), scope=args.scope, n_restarts=args.n_restarts)
     if varying:
         from .estimators.adaptive import AdaptiveSpectrogram
 
@@ -310,7 +325,7 @@ def _optimize_estimator(args, hop):
         from .estimators.transformer import DSTFTTransformer
 
         est = DSTFTTransformer(window_mode="constant", hop_mode=args.hop_mode, **common)
-    lo, hi = _window_bounds(est, n_fft, args.win_length_bounds)
+    lo, hi = est._bounds(n_fft)
     # a short start (n_fft / 8) shows what learning buys; kept inside the bounds
     init = float(np.clip(n_fft // 8, lo, hi)) if args.win_length is None else args.win_length
     if not lo <= init <= hi:
@@ -318,10 +333,6 @@ def _optimize_estimator(args, hop):
                          f"[{lo:g}, {hi:g}] (--win-length-bounds; by default "
                          f"[min(8, (n_fft - 2) / 2), n_fft - 2])")
     est.set_params(win_length=init)
-    if args.hop_mode == "fixed" and hop > hi:
-        print(f"skdstft optimize: warning: --hop {hop} is longer than the longest window "
-              f"({hi:g} samples): samples between frames fall outside every window",
-              file=sys.stderr)
     return est, (lo, hi), init
 
 
@@ -347,11 +358,17 @@ def run_optimize(args):
 
     x, fs, source = _optimize_input(args)
     n_fft = args.n_fft
-    hop = args.hop if args.hop is not None else max(1, n_fft // 4)
+    hop = _hop(args)
     varying = args.mode != "constant"
-    est, (lo, hi), init = _optimize_estimator(args, hop)
+    est, (lo, hi), init = _optimize_estimator(args)
+    rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
+    # before the fit: its warnings (stderr) then follow the line that says what runs
+    print(f"skdstft optimize: {source}, {x.size} samples{rate}", file=out, flush=True)
 
-    caught = []
+    caught = []  # every warning, also in the JSON report
+    if args.hop_mode == "fixed" and hop > hi:
+        _warn("optimize", f"--hop {hop} is longer than the longest window ({hi:g} samples): "
+              "samples between frames fall outside every window", caught)
     start = time.perf_counter()
     with _reported_warnings("optimize", caught):
         est.fit(x[None, :])
@@ -367,7 +384,8 @@ def run_optimize(args):
     fit_curve = list(map(float, est.loss_curve_))
     if varying:
         S, positions = res.spectrogram, np.asarray(res.positions, dtype=float)
-        lam = _mode_shaped(res.win_lengths, args.mode, n_freqs, positions.size)
+        lam_map = _full_lengths(res.win_lengths, args.mode, n_freqs, positions.size)
+        lam = _mode_shaped(lam_map, args.mode)
         const = {"win_length": float(est.win_length_), "criterion": float(res.initial_criterion)}
         crit1 = float(res.criterion)
         adapt_curve = list(map(float, res.loss_curve))
@@ -385,6 +403,8 @@ def run_optimize(args):
         crit1 = float(criterion_loss(S, args.criterion, power=est.power, scope=args.scope))
         curve = fit_curve
     n_iter = int(est.n_iter_) + (int(res.n_iter) if varying else 0)
+    if args.hop_mode == "fixed" and args.mode in ("constant", "time") and hop <= hi:
+        _warn_hop_gap("optimize", lam, hop, caught)  # (hop > hi was said before the fit)
     reg = est.get_params().get("reg") if varying else None
     reg_used = getattr(est, "reg_", None)  # the value a data-driven reg ("auto") chose
     reg_used = float(reg_used) if reg_used is not None and np.ndim(reg_used) == 0 else None
@@ -395,8 +415,6 @@ def run_optimize(args):
     scope_words = "mean of per-frame entropies" if args.scope == "frame" else "whole plane"
     if args.criterion == "kurtosis":
         scope_words = "minus the mean frame kurtosis"
-    rate = f" at fs = {fs:g} Hz" if fs else " (no sampling rate: units are samples)"
-    print(f"skdstft optimize: {source}, {x.size} samples{rate}", file=out)
     print(f"  mode: window {args.mode}, hop {args.hop_mode}; n_fft {n_fft}"
           + (f"; reg {reg}" + (f" = {reg_used:.4g}" if reg_used is not None else "")
              + (" (the default)" if args.reg is None else "") if varying else ""),
@@ -445,7 +463,8 @@ def run_optimize(args):
             x, const["win_length"], init_pos, n_fft=n_fft, window=est.window,
             normalization=est.normalization)
         _plot_optimize(plot, x, fs, n_fft, S0 if const is None else S_c, init_pos, init, S,
-                       positions, lam, curve, crit0, crit1, const, len(fit_curve), penalties,
+                       positions, lam_map if varying else lam, curve, crit0, crit1, const,
+                       len(fit_curve), penalties,
                        landscape,
                        f"{Path(source).name if args.signal else source}: {args.criterion} "
                        f"({scope_words})")
@@ -458,7 +477,8 @@ def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve,
     """The 2 x 2 figure: the starting spectrogram (initial, or the best constant
     window for a varying mode) and the learned one; the criterion landscape or
     the learned lengths; the training loss. ``S0`` is the starting spectrogram
-    on the frames ``pos0``."""
+    on the frames ``pos0``; ``lam`` the learned length (a constant window) or
+    the (F, T) map of a varying one."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -489,10 +509,7 @@ def _plot_optimize(path, x, fs, n_fft, S0, pos0, lam0, S, positions, lam, curve,
         ax.set_title("criterion vs constant window length")
         ax.legend()
     else:
-        lam_map = np.broadcast_to(np.asarray(lam, dtype=float).reshape(
-            np.shape(lam) if np.ndim(lam) != 1 or np.size(lam) != S.shape[0]
-            else (-1, 1)), S.shape)
-        WindowLengthDisplay(lam_map, positions, n_fft=n_fft, fs=fs).plot(ax=axes[1, 0])
+        WindowLengthDisplay(np.broadcast_to(lam, S.shape), positions, n_fft=n_fft, fs=fs).plot(ax=axes[1, 0])
     _plot_loss(axes[1, 1], LossCurveDisplay, curve, crit0, crit1, const, n_fit, penalties)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -528,6 +545,25 @@ def _plot_loss(ax, display, curve, crit0, crit1, const, n_fit, penalties):
     ax.legend(fontsize="small")
 
 
+def _warn(command, text, sink=None):
+    """A warning of the command line's own: one line on stderr, as the
+    estimators' (``_reported_warnings``), and into ``sink`` (a list)."""
+    print(f"skdstft {command}: warning: {text}", file=sys.stderr)
+    if sink is not None:
+        sink.append(text)
+
+
+def _warn_hop_gap(command, lam, hop, sink=None):
+    """Say when a learned window, constant or one per frame, is shorter than
+    the fixed hop: the entropy of each frame does not see the samples between
+    frames, so nothing stops a fit from leaving them out."""
+    shortest = float(np.min(lam))
+    if shortest < hop:
+        _warn(command, f"the learned window ({shortest:.1f} samples"
+              f"{'' if np.ndim(lam) == 0 else ' at the shortest'}) is shorter than --hop {hop}: "
+              "samples between frames lie in no window; pass a smaller --hop", sink)
+
+
 # -- features --------------------------------------------------------------------
 
 def run_features(args):
@@ -560,7 +596,9 @@ def run_features(args):
     if fit_data.fs != data.fs:
         raise UsageError(f"--fit-on {args.fit_on} is sampled at {fit_data.fs} Hz but {folder} "
                          f"at {data.fs} Hz: a window length in samples would not mean the same")
-    hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
+    _check_length(data.X.shape[1], args.n_fft, "the signals have",
+                  "a longer --length" if args.length else "pass a longer --length")
+    hop = _hop(args)
     n_frames = n_frames_for_hop(data.X.shape[1], hop)
     if args.layout != "stats" and args.n_segments is not None and args.n_segments > n_frames:
         raise UsageError(f"--n-segments {args.n_segments} exceeds the {n_frames} frame(s) of "
@@ -568,14 +606,8 @@ def run_features(args):
     # the defaults fit the grid; a value the user chose must fit it (checked above)
     n_bands = min(32, n_freqs) if args.n_bands is None else args.n_bands
     n_segments = min(16, n_frames) if args.n_segments is None else args.n_segments
-    est = DSTFTTransformer(n_fft=args.n_fft, hop_length=hop, window_mode=args.mode,
-                           criterion=args.criterion, layout=args.layout,
-                           win_length_bounds=None if args.win_length_bounds is None
-                           else tuple(args.win_length_bounds),
-                           n_bands=n_bands, n_segments=n_segments,
-                           max_iter=args.max_iter, n_jobs=args.n_jobs,
-                           random_state=args.seed)
-    _window_bounds(est, args.n_fft, args.win_length_bounds)
+    est = DSTFTTransformer(**_shared_params(args), window_mode=args.mode, layout=args.layout,
+                           n_bands=n_bands, n_segments=n_segments, n_jobs=args.n_jobs)
     print(f"skdstft features: fitting the window on {fit_data.X.shape[0]} signals "
           f"of {fit_data.X.shape[1]} samples", file=sys.stderr)
     n = data.X.shape[0]
@@ -596,6 +628,8 @@ def run_features(args):
     else:
         table.to_csv(out, index=False)
     win = np.asarray(est.win_length_, dtype=float)
+    if args.mode == "constant":
+        _warn_hop_gap("features", win, hop)
     print(f"wrote {out}: {n} rows x {table.shape[1] - 1} features "
           f"(window length {_summary(win)} samples)", file=sys.stderr)
     return 0
@@ -640,21 +674,24 @@ def _load_folder(folder, length, channel, skip_errors):
 
 # -- parser ----------------------------------------------------------------------
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
+def _int_parser(minimum, even=False):
+    """An argparse type: an integer >= ``minimum`` (and even if asked)."""
+    description = f"an {'even ' if even else ''}integer >= {minimum}"
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum or (even and value % 2):
+            raise argparse.ArgumentTypeError(f"expected {description}, got {value}")
+        return value
+    return parse
 
 
-def _even_int(text):
-    value = _positive_int(text)
-    if value < 4 or value % 2:
-        raise argparse.ArgumentTypeError(f"expected an even integer >= 4, got {value}")
-    return value
+_positive_int = _int_parser(1)
+_even_int = _int_parser(4, even=True)
+_seed = _int_parser(0)  # numpy's seeds are 0 .. 2**32 - 1
 
 
 def _float_parser(minimum, inclusive, description):
@@ -777,7 +814,7 @@ def build_parser():
                      help="iterations per stage (default 100)")
     opt.add_argument("--n-restarts", type=_positive_int, default=1,
                      help="initial window lengths tried by the constant fit (default 1)")
-    opt.add_argument("--seed", type=int, default=0, help="seeds the restarts (default 0)")
+    opt.add_argument("--seed", type=_seed, default=0, help="seeds the restarts (default 0)")
     opt.add_argument("--json", metavar="OUT.json", help="write parameters and results "
                      "('-': to stdout, the report then goes to stderr)")
     opt.add_argument("--plot", metavar="OUT.png", help="write a figure (.png unless another "
@@ -804,18 +841,23 @@ def build_parser():
     _add_shared(feat, 512)
     feat.add_argument("--mode", choices=("fixed", "constant"), default="constant",
                       help="'fixed': a plain STFT; 'constant': a learned window length")
-    feat.add_argument("--layout", choices=("pooled", "stats", "flat"), default="pooled")
+    feat.add_argument("--layout", choices=("pooled", "stats", "flat"), default="pooled",
+                      help="'pooled' (default): averages over a band x time-segment grid; "
+                      "'stats': per band, mean, std and max over time; 'flat': every bin of "
+                      "every frame")
     feat.add_argument("--n-bands", type=_positive_int,
                       help="frequency bands, at most n_fft // 2 + 1 (default 32, or fewer "
                       "when there are fewer bins)")
     feat.add_argument("--n-segments", type=_positive_int,
                       help="time segments of the pooled layout, at most the number of frames "
                       "(default 16, or fewer when there are fewer frames)")
-    feat.add_argument("--max-iter", type=_positive_int, default=50)
-    feat.add_argument("--n-jobs", type=int, default=None)
+    feat.add_argument("--max-iter", type=_positive_int, default=50,
+                      help="iterations of the window fit (default 50)")
+    feat.add_argument("--n-jobs", type=int, default=None,
+                      help="joblib workers of the fit's restarts (-1: every core)")
     feat.add_argument("--chunk-size", type=_positive_int, default=256,
                       help="files transformed at a time (bounds memory)")
-    feat.add_argument("--seed", type=int, default=0)
+    feat.add_argument("--seed", type=_seed, default=0, help="seeds the fit (default 0)")
     feat.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
     feat.set_defaults(func=run_features)
     return parser

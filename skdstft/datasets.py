@@ -161,7 +161,8 @@ def load_wav(path, *, channel=0, dtype=np.float64):
         x = pcm_to_float(data, dtype)
     except ValueError as exc:
         raise ValueError(f"file {str(file)!r}: {exc}") from None
-    x = x.reshape(x.shape[0], -1)  # (n_samples, n_channels), mono too
+    if x.ndim == 1:  # mono: (n_samples, 1); reshape(-1) cannot size an empty file's channels
+        x = x[:, None]
     if isinstance(channel, str):
         return x, int(rate)
     if channel is None:

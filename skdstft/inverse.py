@@ -79,6 +79,8 @@ def idstft(S, win_length, positions=None, *, n_samples, n_fft, window="hann",
     S : complex array of shape (F, T) or (B, F, T)
         Spectrogram(s), ``F = n_fft // 2 + 1`` bins, ``T`` frames, as
         :func:`skdstft.dstft` returns them (possibly modified). Must be finite.
+        A real ``S`` is taken as complex with zero imaginary part; a real,
+        non-negative one (a magnitude, ``abs(S)``, lost its phases) warns.
     win_length : float or array broadcastable to (F, T)
         The analysis window lengths in samples, as given to ``dstft``: a
         scalar or ``(1, T)`` (closed-form overlap-add), ``(F, 1)`` or
@@ -146,6 +148,7 @@ def idstft(S, win_length, positions=None, *, n_samples, n_fft, window="hann",
     max_iter = DEFAULT_MAX_ITER if max_iter is None else val.check_int(max_iter, "max_iter",
                                                                        min_value=1)
     S = val.check_inverse_spectrogram(S, n_fft)
+    _warn_if_magnitudes(getval(S))
     n_frames = np.shape(getval(S))[-1]
     default_hop = None
     if positions is None:
@@ -164,6 +167,17 @@ def idstft(S, win_length, positions=None, *, n_samples, n_fft, window="hann",
     Sb = anp.reshape(S, (1,) + np.shape(getval(S))) if single else S
     x = _inverse(Sb, plan)
     return anp.reshape(x, (n_samples,)) if single else x
+
+
+def _warn_if_magnitudes(S):
+    """A real S is a valid input (phases 0 or pi), but a real S with no
+    negative value is almost always ``abs(S)``: its inverse is not the
+    signal, and nothing else would say so."""
+    S = np.asarray(S)
+    if not np.iscomplexobj(S) and S.min() >= 0 and S.max() > 0:
+        warnings.warn("idstft: S is real and non-negative, a magnitude spectrogram? The inverse "
+                      "needs the complex spectrogram (its phases); a magnitude is inverted as if "
+                      "every phase were 0", UserWarning, stacklevel=3)
 
 
 def make_plan(win_length, positions, *, n_samples, n_fft, window, normalization,
@@ -457,10 +471,15 @@ class _Iterative:
         """Solve ``N x = b`` row by row; warn when ``max_iter`` stops first."""
         x = np.empty_like(b)
         for i, (bi, x0i) in enumerate(zip(b, x0)):
-            norm_b = np.linalg.norm(bi)
-            if norm_b == 0:
+            # the system is linear: solve it at unit scale, where conjugate gradients'
+            # inner products neither overflow (|S| ~ 1e200: NaN after max_iter) nor
+            # underflow (|S| ~ 1e-200: a zero norm, x = 0)
+            scale = np.max(np.abs(bi))
+            if scale == 0:
                 x[i] = 0.0
                 continue
+            bi, x0i = bi / scale, x0i / scale
+            norm_b = np.linalg.norm(bi)
             count = [0]
 
             def callback(xk, count=count):
@@ -479,7 +498,7 @@ class _Iterative:
                     f"relative residual of {residual:.3g} (sought: tol / {_TOL_MARGIN:g} = "
                     f"{self.tol / _TOL_MARGIN:.3g}); the result is "
                     "an approximation. Raise max_iter or tol.", ConvergenceWarning, stacklevel=4)
-            x[i] = xi
+            x[i] = xi * scale
         return x
 
     def solve(self, S):

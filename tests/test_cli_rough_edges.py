@@ -294,7 +294,8 @@ def test_csv_with_header_and_empty_csv(capsys, tmp_path):
 
 def test_multichannel_csv_columns(capsys, tmp_path):
     x = signals.three_component(n_samples=1024, random_state=2)
-    np.savetxt(tmp_path / "s.csv", np.c_[x, -x], delimiter=",", header="l,r", comments="")
+    # not (x, -x): their mean is silence, which is refused
+    np.savetxt(tmp_path / "s.csv", np.c_[x, 0.5 * x], delimiter=",", header="l,r", comments="")
     code, report, _ = _json(capsys, tmp_path / "s.csv", *FAST, "--channel", "mean")
     assert code == 0 and report["n_samples"] == 1024
 
@@ -494,6 +495,8 @@ def test_help_and_usage_errors_return_a_status(capsys):
 def test_hop_longer_than_any_window_is_reported(capsys):
     assert main(["optimize", *FAST, "--hop", "200"]) == 0
     assert "--hop 200 is longer than the longest window" in capsys.readouterr().err
+    code, report, _ = _json(capsys, *FAST, "--hop", "200")  # in the report's warnings too
+    assert code == 0 and any("--hop 200 is longer" in w for w in report["warnings"])
 
 
 def test_fs_flag_says_it_replaces_the_files_rate(capsys, tmp_path):
@@ -512,3 +515,111 @@ def test_fit_on_folder_with_another_rate_is_an_error(capsys, tmp_path, no_fit):
     assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--fit-on",
                  str(other)]) == 2
     assert "16000 Hz" in capsys.readouterr().err
+
+
+# -- found by a second newcomer's try (after the merge of #12 item 5 and #14) -----------
+
+def test_silent_signal_is_an_error(capsys, tmp_path):
+    # all zeros (or a stereo mean that cancels) used to report "initial 0 -> optimized 0,
+    # 0 iterations" as a success: every criterion is flat on silence
+    np.save(tmp_path / "z.npy", np.zeros(2048))
+    assert main(["optimize", str(tmp_path / "z.npy"), *FAST]) == 2
+    assert "z.npy is silent" in capsys.readouterr().err
+    x = (signals.three_component(n_samples=2048, random_state=0) * 8000).astype(np.int16)
+    wavfile.write(tmp_path / "s.wav", 8000, np.stack([x, -x], axis=1))
+    assert main(["optimize", str(tmp_path / "s.wav"), "--channel", "mean", *FAST]) == 2
+    assert "every sample of --channel mean is 0" in capsys.readouterr().err
+    assert main(["optimize", str(tmp_path / "s.wav"), "--channel", "1", *FAST]) == 0
+
+
+def test_empty_wav_is_reported_as_empty(capsys, tmp_path, no_fit):
+    wavfile.write(tmp_path / "e.wav", 8000, np.zeros(0, dtype=np.int16))
+    assert main(["optimize", str(tmp_path / "e.wav"), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "e.wav is empty" in err and "reshape" not in err
+
+
+def test_seed_and_n_fft_errors_are_usage_errors(capsys):
+    # --seed -1 used to reach numpy and fail with exit 1 and its raw ValueError
+    for flags, words in ((["--seed", "-1"], "argument --seed: expected an integer >= 0"),
+                         (["--n-fft", "-4"], "expected an even integer >= 4, got -4")):
+        assert main(["optimize", *FAST, *flags]) == 2
+        assert words in capsys.readouterr().err
+    assert main(["features", "x", "--out", "f.csv", "--seed", "-2"]) == 2
+    assert "argument --seed" in capsys.readouterr().err
+
+
+def test_features_refuse_signals_shorter_than_a_quarter_frame(capsys, tmp_path, no_fit):
+    # as optimize does: --length 10 at n_fft 512 used to fit a window on 10 samples
+    folder = _wav_folder(tmp_path / "w", n_files=2)
+    assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"),
+                 "--length", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "10 samples, fewer than n_fft / 4 = 128 (--n-fft 512)" in err and "--length" in err
+
+
+def test_every_option_has_help():
+    # --layout, --max-iter, --n-jobs and --seed of features had none
+    from skdstft.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.choices and "features" in a.choices)
+    for name, command in sub.choices.items():
+        silent = [a.option_strings[0] for a in command._actions
+                  if a.option_strings and not a.help]
+        assert not silent, f"{name}: {silent} have no help text"
+
+
+def test_report_header_comes_before_the_fit(capsys, monkeypatch):
+    # the fit's warnings (stderr) must follow the line that says what runs
+    seen = []
+    original = DSTFTTransformer.fit
+
+    def fit(self, *args, **kwargs):
+        seen.append(capsys.readouterr().out)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DSTFTTransformer, "fit", fit)
+    assert main(["optimize", *FAST]) == 0
+    assert seen and seen[0].startswith("skdstft optimize: example three-component")
+
+
+@pytest.mark.parametrize("mode, axis", [("time", "time"), ("frequency", "frequency")])
+def test_window_length_panel_when_frames_equal_bins(capsys, tmp_path, figures, mode, axis):
+    # 2048 samples at n_fft 128: 65 frames and 65 bins. The figure used to tell a
+    # per-frame window from a per-bin one by its length, and drew a time-varying
+    # window against frequency
+    np.save(tmp_path / "x.npy", signals.three_component(n_samples=2048, random_state=0))
+    code, report, _ = _json(capsys, tmp_path / "x.npy", *FAST, "--mode", mode, "--reg", "0",
+                            "--plot", tmp_path / "f.png")
+    assert code == 0 and len(report["optimized"]["positions"]) == 128 // 2 + 1
+    lengths = np.asarray(report["optimized"]["win_length"])
+    assert np.ptp(lengths) > 1  # the window did vary
+    panel = next(ax for ax in figures[0].axes if ax.get_ylabel().startswith("window length"))
+    assert panel.get_xlabel().startswith(axis)
+    np.testing.assert_allclose(panel.lines[0].get_ydata(), lengths)
+
+
+def test_learned_window_shorter_than_the_hop_is_reported(capsys):
+    # variable-period-sine at the defaults learns 170.5 samples under a hop of 256: a third
+    # of the signal lay in no window, and nothing said so
+    code, report, err = _json(capsys, "--example", "variable-period-sine")
+    assert code == 0 and report["optimized"]["win_length"] < report["parameters"]["hop"]
+    assert "is shorter than --hop 256: samples between frames lie in no window" in err
+    assert any("shorter than --hop" in w for w in report["warnings"])
+    code, report, err = _json(capsys, "--example", "variable-period-sine", "--hop", "64")
+    assert code == 0 and report["optimized"]["win_length"] > 64 and "shorter than" not in err
+
+
+def test_features_learned_window_shorter_than_the_hop_is_reported(capsys, tmp_path):
+    folder = tmp_path / "noise"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):  # white noise: the entropy drives the window to its lower bound
+        wavfile.write(folder / f"n{i}.wav", 8000, (rng.standard_normal(2048) * 3000).astype(np.int16))
+    assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--n-fft", "128",
+                 "--n-bands", "8", "--n-segments", "4", "--max-iter", "20"]) == 0
+    err = capsys.readouterr().err
+    assert "is shorter than --hop 32: samples between frames lie in no window" in err
+    assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--n-fft", "128",
+                 "--n-bands", "8", "--n-segments", "4", "--mode", "fixed"]) == 0
+    assert "shorter than --hop" not in capsys.readouterr().err

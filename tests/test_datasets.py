@@ -89,6 +89,22 @@ def test_load_wav_one_file(tmp_path):
         load_wav(tmp_path / "nope.wav")
 
 
+def test_empty_wav_file_is_zero_samples(tmp_path):
+    # scipy reads an empty mono file as shape (0,); it used to fail in a reshape
+    # with numpy's words ("cannot reshape array of size 0"), naming no file
+    _write(tmp_path, "empty.wav", np.zeros(0, dtype=np.int16))
+    x, fs = load_wav(tmp_path / "empty.wav")
+    assert x.shape == (0,) and fs == 8000
+    assert load_wav(tmp_path / "empty.wav", channel="all")[0].shape == (0, 1)
+    assert load_wav(tmp_path / "empty.wav", channel=None)[0].shape == (0,)
+    with pytest.raises(ValueError, match="hold no samples; pass length="):
+        load_wav_folder(tmp_path)
+    _write(tmp_path, "one.wav", np.full(8, 16384, dtype=np.int16))
+    data = load_wav_folder(tmp_path, length=8)
+    np.testing.assert_array_equal(data.X, [np.zeros(8), np.full(8, 0.5)])
+    np.testing.assert_array_equal(data.lengths, [0, 8])
+
+
 def test_folder_and_file_loaders_agree(folder):
     """The folder loader decodes with the same function as load_wav."""
     data = load_wav_folder(folder)

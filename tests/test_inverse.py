@@ -234,6 +234,28 @@ def test_max_iter_warns_with_the_residual():
         idstft(S, lam, positions, n_samples=n_samples, n_fft=n_fft, max_iter=1)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_spectrogram_scale_does_not_reach_the_solver(shape, scale):
+    # the inverse is linear: S * scale gives x * scale. Conjugate gradients used to
+    # underflow (1e-200: x = 0, silently) or overflow (1e200: NaN after max_iter)
+    rng = np.random.default_rng(7)
+    n_samples, n_fft = 200, 32
+    x = rng.standard_normal(n_samples)
+    positions = fractional_positions(n_samples, 5.0, 9.0, rng)
+    lam = win_length(shape, n_fft, positions.size, rng, 16.0, 30.0)
+    S = dstft(x, lam, positions, n_fft=n_fft)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = idstft(S * scale, lam, positions, n_samples=n_samples, n_fft=n_fft)
+        g = autograd.grad(lambda s: anp.sum(idstft(s, lam, positions, n_samples=n_samples,
+                                                   n_fft=n_fft)))(S * scale)
+    assert rel_err(y / scale, x) < 1e-8
+    g1 = autograd.grad(lambda s: anp.sum(idstft(s, lam, positions, n_samples=n_samples,
+                                                n_fft=n_fft)))(S)
+    assert rel_err(g, g1) < 1e-8  # linear: the gradient does not depend on the point
+
+
 # --------------------------------------------------------------------------
 # gradient with respect to S
 
@@ -358,12 +380,22 @@ def test_adaptation_result_inverse_and_repr(window_mode):
 # the denoising example
 
 
-def test_denoising_example_quick(tmp_path, capsys):
+def test_denoising_example_quick(tmp_path, capsys, monkeypatch):
+    from matplotlib.figure import Figure
+
+    saved = []
+    savefig = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (saved.append(self),
+                                                                   savefig(self, *a, **k)))
     spec = importlib.util.spec_from_file_location("denoising", ROOT / "examples" / "denoising.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     table = module.run(quick=True, out=str(tmp_path / "denoising.png"))
     assert (tmp_path / "denoising.png").stat().st_size > 0
+    # the window grid's axis reads as lengths (it showed "3 x 10^1", "4 x 10^1")
+    ax = next(a for a in saved[0].axes if a.get_xlabel().startswith("fixed window length"))
+    labels = [t.get_text() for t in ax.get_xticklabels() + ax.get_xticklabels(minor=True)]
+    assert labels and all(text.isdigit() for text in labels if text), labels
     out = capsys.readouterr().out
     assert "wins" in out or "no method" in out
     for row in table.values():
@@ -371,3 +403,17 @@ def test_denoising_example_quick(tmp_path, capsys):
     # every mask improves on the noisy input (a soft threshold never makes it worse here)
     assert all(np.mean(v) > np.mean(table["noisy input"]) for k, v in table.items()
                if k != "noisy input")
+
+
+def test_magnitude_spectrogram_warns():
+    # abs(S) used to be inverted silently, as if every phase were 0
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(256)
+    S = dstft(x, 40.0, n_fft=64)
+    with pytest.warns(UserWarning, match="real and non-negative, a magnitude spectrogram"):
+        idstft(np.abs(S), 40.0, n_samples=256, n_fft=64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        idstft(S, 40.0, n_samples=256, n_fft=64)
+        idstft(S.real, 40.0, n_samples=256, n_fft=64)  # real with signs: a valid input
+        idstft(np.zeros(S.shape), 40.0, n_samples=256, n_fft=64)
