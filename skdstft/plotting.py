@@ -411,9 +411,11 @@ class WindowLengthDisplay:
             self.lines_ = ax.plot(centres, col, **kwargs)
             ax.set_xlabel(_freq_label(self.fs))
             ax.set_ylabel(f"window length ({unit})")
-        if kind != "map" and bounds is not None:
-            for b in bounds:
-                ax.axhline(b, color="0.5", ls="--", lw=0.8)
+        if kind != "map":
+            _readable_length_axis(ax, per_frame if kind == "time" else col)
+            if bounds is not None:
+                for b in bounds:
+                    ax.axhline(b, color="0.5", ls="--", lw=0.8)
         title = title if title is not None else self.title
         if title:
             ax.set_title(title)
@@ -623,3 +625,15 @@ class FrameLayoutDisplay:
         return cls.from_result(_signal_arrays(estimator, x, result),
                                signal=np.asarray(x).ravel(), fs=fs, ax=ax, title=title,
                                **plot_kw)
+
+
+def _readable_length_axis(ax, values):
+    """Plain tick labels, and a span of at least 10 % around a nearly constant
+    curve: matplotlib would otherwise zoom into rounding noise and label the
+    axis with an offset ("+3.174e1" over ticks of 0.0075..0.0100)."""
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+    lo, hi = float(np.min(values)), float(np.max(values))
+    mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    min_half = 0.05 * max(abs(mid), 1e-12)
+    if half < min_half:
+        ax.set_ylim(mid - min_half, mid + min_half)

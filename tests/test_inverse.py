@@ -417,3 +417,29 @@ def test_magnitude_spectrogram_warns():
         idstft(S, 40.0, n_samples=256, n_fft=64)
         idstft(S.real, 40.0, n_samples=256, n_fft=64)  # real with signs: a valid input
         idstft(np.zeros(S.shape), 40.0, n_samples=256, n_fft=64)
+
+
+def test_transformer_inverse_spectrogram_passes_uncovered():
+    """A learned window shorter than the hop leaves gaps: the error's advice
+    (uncovered='zero') can be followed through the estimator."""
+    X = np.random.default_rng(0).standard_normal((3, 1000))
+    est = DSTFTTransformer(n_fft=128, window_mode="fixed", win_length=8.0).fit(X)
+    S = est.spectrogram(X)
+    with pytest.raises(ValueError, match="uncovered='zero'"):
+        est.inverse_spectrogram(S)
+    Y = est.inverse_spectrogram(S, uncovered="zero")
+    assert Y.shape == X.shape and np.all(np.isfinite(Y))
+    covered = Y != 0
+    assert 0 < covered.mean() < 1
+    assert rel_err(Y[covered], X[covered]) <= 1e-10
+
+
+def test_adapt_warns_when_windows_leave_samples_unanalysed():
+    from skdstft import AdaptiveSpectrogram
+
+    x = np.random.default_rng(0).standard_normal(1000)
+    est = AdaptiveSpectrogram(n_fft=128, window_mode="time", win_length=8.0, reg=1e6,
+                              win_length_bounds=(8.0, 10.0), max_iter=2).fit(x[None])
+    with pytest.warns(UserWarning, match="samples lie in no adapted window"):
+        result = est.adapt(x)
+    assert not result.covers()

@@ -126,3 +126,16 @@ def test_missing_matplotlib_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install skdstft\[plot\]"):
         LossCurveDisplay([1.0, 0.5]).plot()
+
+
+def test_window_length_axis_is_plain_for_a_constant_curve(result):
+    """A nearly constant window is drawn in a span a person can read, with no
+    offset in the tick labels."""
+    fig, ax = plt.subplots()
+    lam = np.full((1, 20), 31.75) + 1e-9 * np.arange(20)
+    WindowLengthDisplay(lam, np.arange(20) * 64.0).plot(ax=ax)
+    lo, hi = ax.get_ylim()
+    assert lo < 31.75 < hi and hi - lo >= 0.099 * 31.75  # not a zoom into 2e-8 of noise
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    plt.close(fig)

@@ -759,6 +759,16 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
                 ConvergenceWarning, stacklevel=2)
         warn_at_bounds(result.win_lengths, spec.bounds, f"{type(self).__name__}.adapt",
                        n_fft=spec.n_fft, what="the adapted window lengths")
+        if not result.covers():
+            # windows shorter than the hop leave samples that nothing analyses
+            # (and that result.inverse() cannot recover)
+            n_gap = int(np.sum(coverage_count(result.positions, result.frame_win_lengths,
+                                              result.n_samples) == 0))
+            warnings.warn(
+                f"{type(self).__name__}.adapt: {n_gap} of {result.n_samples} samples lie in no "
+                "adapted window (windows shorter than the hop); lower hop_length or raise "
+                "win_length_bounds[0] so that every sample is analysed",
+                UserWarning, stacklevel=2)
         self._log(self.verbose, f"adapted in {result.n_iter} iterations, "
                                 f"{result.seconds:.2f} s: criterion "
                                 f"{result.initial_criterion:.6g} -> {result.criterion:.6g}")

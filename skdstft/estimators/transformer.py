@@ -617,7 +617,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         X = np.asarray(self._check_transform_X(X), dtype=np.float64)
         return np.concatenate([S for _, S in self._transform_chunks(X)], axis=0)
 
-    def inverse_spectrogram(self, S):
+    def inverse_spectrogram(self, S, *, uncovered="raise", tol=1e-10, max_iter=None):
         """Signals whose spectrograms with the learned parameters are closest
         to ``S``: the least-squares inverse (:func:`skdstft.idstft`, math.md
         §7) of :meth:`spectrogram`, with the fitted window lengths and frame
@@ -628,6 +628,10 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         S : complex array of shape (n_signals, F, T) or (F, T)
             Spectrograms as :meth:`spectrogram` returns them, possibly
             modified (masked, denoised); ``F = n_fft // 2 + 1``, ``T`` frames.
+        uncovered, tol, max_iter
+            As in :func:`skdstft.idstft`: ``uncovered="zero"`` returns 0 at
+            samples that no learned window reaches (a window shorter than the
+            hop leaves such gaps) instead of raising ``ValueError``.
 
         Returns
         -------
@@ -639,7 +643,8 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         check_is_fitted(self, "win_length_")
         lam, positions = self._lam_and_positions(self.n_features_in_)
         X = idstft(S, lam, positions, n_samples=self.n_features_in_, n_fft=self.n_fft,
-                   window=self.window, normalization=self.normalization)
+                   window=self.window, normalization=self.normalization,
+                   uncovered=uncovered, tol=tol, max_iter=max_iter)
         return X.reshape(-1, self.n_features_in_)
 
 
