@@ -139,8 +139,8 @@ def load_wav_folder(
     group_from_name : callable or str or re.Pattern, optional
         Group of each file (e.g. the speaker, for ``GroupKFold``), same
         conventions as ``label_from_name``. ``None``: no groups.
-    pattern : str, default="*.wav"
-        Glob pattern of the files, relative to ``path``.
+    pattern : str, optional
+        Glob pattern of the files, relative to ``path``; default ``"*.wav"``.
     channel : int or None, default=0
         Channel of multi-channel files to keep; ``None`` averages the
         channels. Ignored for mono files.
@@ -310,8 +310,8 @@ def load_fsdd(
     length : int or None, default=8000
         Crop or zero-pad every recording to this many samples (8000 = 1 s;
         the recordings last 0.14 to 2.3 s). ``None`` requires equal lengths.
-    pattern : str, default="*.wav"
-        Glob pattern selecting a subset, e.g. ``"[01]_*.wav"`` (digits 0 and 1)
+    pattern : str, optional
+        Default ``"*.wav"``. Glob pattern selecting a subset, e.g. ``"[01]_*.wav"`` (digits 0 and 1)
         or ``"*_jackson_*.wav"``.
     max_files, dtype, return_X_y, return_groups
         As in :func:`load_wav_folder`.
