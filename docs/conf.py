@@ -39,6 +39,21 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb", "**.py.md5"]
 templates_path = ["_templates"]
 
 # -- API reference -----------------------------------------------------------
+# A broken cross-reference in a docstring is an error (with -W). Names of
+# other libraries are not checked: CI has no network for intersphinx.
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(numpy|scipy|sklearn|joblib|matplotlib|pandas|dask|autograd|numba)(\..*)?"),
+]
+nitpick_ignore = [
+    # inherited from the estimators' base class, documented there
+    ("py:obj", "restarts_"),
+    ("py:meth", "get_feature_names_out"),
+    # the methods every display has (plotting's module docstring)
+    ("py:meth", "plot"), ("py:meth", "from_result"), ("py:meth", "from_estimator"),
+    # private helpers named in docstrings for maintainers
+    ("py:func", "_cosine_frame_windows"),
+]
 autosummary_generate = True
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"
@@ -81,3 +96,25 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_sidebars = {"index": [], "install": []}
+
+
+def _resolve_by_suffix(app, env, node, contnode):
+    """Resolve ``:class:`AdaptationResult``` written inside a module whose
+    objects are documented under their public path (``skdstft.X``) when
+    exactly one documented skdstft object has that name."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"].lstrip("~.")
+    if "." in target:
+        return None
+    domain = env.get_domain("py")
+    matches = [name for name in domain.objects
+               if name.startswith("skdstft.") and name.rsplit(".", 1)[-1] == target]
+    if len(matches) != 1:
+        return None
+    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], matches[0],
+                               node, contnode)
+
+
+def setup(app):
+    app.connect("missing-reference", _resolve_by_suffix)

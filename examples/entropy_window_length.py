@@ -1,4 +1,4 @@
-"""Learning the window length of an STFT by minimizing its entropy (paper Sec. VI-A).
+"""Learning the window length of an STFT by minimizing its entropy (paper Sec. VI-A)
 ==================================================================================
 
 The three-component signal of the paper (a frequency-modulated tone, a

@@ -1,4 +1,4 @@
-"""Window length learned for frequency tracking on a dataset (paper Sec. VII-A, Fig. 7).
+"""Window length learned for frequency tracking on a dataset (paper Sec. VII-A, Fig. 7)
 =====================================================================================
 
 Noisy sines with smoothly varying frequency (``signals.variable_period_sines``).

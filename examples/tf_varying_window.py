@@ -1,4 +1,4 @@
-"""A window length varying in time and frequency (paper Sec. VI-A, Fig. 3).
+"""A window length varying in time and frequency (paper Sec. VI-A, Fig. 3)
 ========================================================================
 
 The paper's three-component signal (a frequency-modulated tone, a stationary

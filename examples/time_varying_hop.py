@@ -1,4 +1,4 @@
-"""Time-varying window and hop for transient shocks (paper Sec. VI-B, Fig. 4).
+"""Time-varying window and hop for transient shocks (paper Sec. VI-B, Fig. 4)
 ===========================================================================
 
 Damped oscillations of different frequencies and durations in white noise at

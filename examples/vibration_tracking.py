@@ -1,4 +1,4 @@
-"""Tracking the speed of a multi-harmonic "engine" signal (paper Sec. VI-C, Fig. 6).
+"""Tracking the speed of a multi-harmonic "engine" signal (paper Sec. VI-C, Fig. 6)
 =================================================================================
 
 A harmonic series (4 harmonics) follows a speed profile with long stable
