@@ -4,6 +4,18 @@ Every example is a command-line script that writes its figure to ``--out``
 and has a ``--quick`` mode. :func:`reset_argv` gives each one an ``--out``
 path in a scratch folder (and ``--quick`` when ``SKDSTFT_DOCS_QUICK`` is
 set); :func:`written_figure_scraper` then puts that PNG on the example's page.
+
+What an example in ``examples/`` needs, so that the gallery builds with -W:
+
+* a docstring whose first line is the title, underlined (``====``) on the
+  second line: the gallery page's heading;
+* ``--out PATH`` (the figure) and ``--quick`` (a run of a minute or so)
+  options, and no other required argument;
+* no reliance on ``__file__``, nor on ``__doc__`` having content (the
+  gallery runs the code after the docstring, with ``__doc__ == ""``: use
+  ``__doc__.partition("\n")[0]``, not ``__doc__.splitlines()[0]``);
+* no ``SystemExit`` (``sys.exit``, ``parser.error``) on a normal run: it
+  would stop the documentation build.
 """
 
 import os
