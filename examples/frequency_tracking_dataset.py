@@ -1,4 +1,5 @@
-"""Window length learned for frequency tracking on a dataset (paper Sec. VII-A, Fig. 7).
+"""Window length learned for frequency tracking on a dataset (paper Sec. VII-A, Fig. 7)
+=====================================================================================
 
 Noisy sines with smoothly varying frequency (``signals.variable_period_sines``).
 A :class:`skdstft.FrequencyTracker` learns the window length minimizing the
@@ -26,7 +27,7 @@ from skdstft.signals import variable_period_sines  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--out", default="frequency_tracking_dataset.png")
     parser.add_argument("--quick", action="store_true", help="fewer signals, coarser grid")
     parser.add_argument("--n-fft", type=int, default=512)

@@ -1,4 +1,5 @@
-"""A window length varying in time and frequency (paper Sec. VI-A, Fig. 3).
+"""A window length varying in time and frequency (paper Sec. VI-A, Fig. 3)
+========================================================================
 
 The paper's three-component signal (a frequency-modulated tone, a stationary
 tone close to it for a while, a short transient; ``skdstft.signals.
@@ -118,7 +119,7 @@ def run(quick=False, out="tf_varying_window.png"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small signal, fewer iterations")
     parser.add_argument("--out", default="tf_varying_window.png", help="output PNG path")
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
-"""Time-varying window and hop for transient shocks (paper Sec. VI-B, Fig. 4).
+"""Time-varying window and hop for transient shocks (paper Sec. VI-B, Fig. 4)
+===========================================================================
 
 Damped oscillations of different frequencies and durations in white noise at
 20 dB SNR (``skdstft.signals.transient_shocks``), ``n_fft=512``, hop 128
@@ -112,7 +113,7 @@ def run(quick=False, out="time_varying_hop.png"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
     parser.add_argument("--out", default="time_varying_hop.png", help="output PNG path")
     args = parser.parse_args(argv)

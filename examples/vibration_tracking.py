@@ -1,4 +1,5 @@
-"""Tracking the speed of a multi-harmonic "engine" signal (paper Sec. VI-C, Fig. 6).
+"""Tracking the speed of a multi-harmonic "engine" signal (paper Sec. VI-C, Fig. 6)
+=================================================================================
 
 A harmonic series (4 harmonics) follows a speed profile with long stable
 parts and short ramps (``multi_harmonic(profile="fast-run-up-down")``:
@@ -67,7 +68,7 @@ def summary(lam):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--out", default="vibration_tracking.png")
     parser.add_argument("--quick", action="store_true",
                         help="half the sampling rate, fewer realizations and iterations")

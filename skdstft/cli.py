@@ -864,7 +864,23 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the ``skdstft`` console script; returns the exit status."""
+    """Entry point of the ``skdstft`` console script; returns the exit status.
+
+    ``argv`` is the list of arguments (default: ``sys.argv[1:]``); the
+    commands and options are those of ``skdstft --help``.
+
+    Examples
+    --------
+    >>> import contextlib, io, json, os, tempfile
+    >>> from skdstft.cli import main
+    >>> out = os.path.join(tempfile.mkdtemp(), "three.json")
+    >>> with contextlib.redirect_stdout(io.StringIO()) as printed:
+    ...     status = main(["optimize", "--example", "three-component", "--json", out])
+    >>> status, "window length" in printed.getvalue()
+    (0, True)
+    >>> "optimized" in json.load(open(out))
+    True
+    """
     parser = build_parser()
     if not (sys.argv[1:] if argv is None else argv):  # a first try: show what there is
         parser.print_help()

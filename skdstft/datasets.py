@@ -265,7 +265,7 @@ def load_wav_folder(
         conventions as ``label_from_name``. ``None``: no groups.
     pattern : str, optional
         Glob pattern of the files, relative to ``path`` (case-sensitive, as
-        :meth:`pathlib.Path.glob`). Default: every file of the folder whose
+        ``pathlib.Path.glob``). Default: every file of the folder whose
         extension is ``.wav`` in any case.
     channel : int or None, default=0
         Channel of multi-channel files to keep; ``None`` averages the
@@ -456,8 +456,8 @@ def load_fsdd(
         Crop or zero-pad every recording to this many samples (8000 = 1 s;
         the recordings last 0.14 to 2.3 s). ``None`` requires equal lengths.
     pattern : str, optional
-        Glob pattern selecting a subset (default: every ``.wav`` file), e.g.
-        ``"[01]_*.wav"`` (digits 0 and 1) or ``"*_jackson_*.wav"``.
+        Glob pattern selecting a subset, e.g. ``"[01]_*.wav"`` (digits 0 and 1)
+        or ``"*_jackson_*.wav"``. Default: every ``.wav`` file.
     max_files, dtype, return_X_y, return_groups
         As in :func:`load_wav_folder`.
 

@@ -31,7 +31,17 @@ LOG_EPS = 1e-10
 
 
 def spectrogram_values(S, kind="log", eps=LOG_EPS):
-    """Real values of a complex spectrogram: see the module docstring."""
+    """Real values of a complex spectrogram: see the module docstring.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[3 + 4j, 0.5j]])
+    >>> spectrogram_values(S, "magnitude"), spectrogram_values(S, "power")
+    (array([[5. , 0.5]]), array([[25.  ,  0.25]]))
+    >>> np.round(spectrogram_values(S, "db"), 3)
+    array([[13.979, -6.021]])
+    """
     kind = check_choice(kind, "feature_kind", KINDS)
     mag = anp.abs(S)
     if kind == "magnitude":
@@ -45,7 +55,14 @@ def spectrogram_values(S, kind="log", eps=LOG_EPS):
 
 def pooling_matrix(n_in, n_out):
     """(n_out, n_in) matrix averaging contiguous, nearly equal blocks
-    (``numpy.array_split`` boundaries)."""
+    (``numpy.array_split`` boundaries).
+
+    Examples
+    --------
+    >>> pooling_matrix(5, 2)
+    array([[0.33333333, 0.33333333, 0.33333333, 0.        , 0.        ],
+           [0.        , 0.        , 0.        , 0.5       , 0.5       ]])
+    """
     if n_out > n_in:
         raise ValueError(f"cannot pool {n_in} values into {n_out} groups; use at most {n_in}")
     mat = np.zeros((n_out, n_in))
@@ -125,7 +142,15 @@ def extract_features(S, *, kind="log", layout="pooled", n_bands=32, n_segments=1
 
 def feature_names(n_freqs, n_frames, *, layout="pooled", n_bands=32, n_segments=16,
                   stats=("mean", "std", "max")):
-    """Column names matching :func:`extract_features`, as an object ndarray."""
+    """Column names matching :func:`extract_features`, as an object ndarray.
+
+    Examples
+    --------
+    >>> feature_names(257, 33, n_bands=2, n_segments=3).tolist()
+    ['band00_seg00', 'band00_seg01', 'band00_seg02', 'band01_seg00', 'band01_seg01', 'band01_seg02']
+    >>> feature_names(257, 33, layout="stats", n_bands=1).tolist()
+    ['band00__mean', 'band00__std', 'band00__max']
+    """
     layout = _check_layout(layout, n_bands, n_segments, stats)
     if layout == "flat":
         wf, wt = len(str(n_freqs - 1)), len(str(n_frames - 1))
@@ -143,7 +168,13 @@ def feature_names(n_freqs, n_frames, *, layout="pooled", n_bands=32, n_segments=
 
 def n_features(n_freqs, n_frames, *, layout="pooled", n_bands=32, n_segments=16,
                stats=("mean", "std", "max")):
-    """Number of columns of :func:`extract_features` (without building the names)."""
+    """Number of columns of :func:`extract_features` (without building the names).
+
+    Examples
+    --------
+    >>> n_features(257, 33), n_features(257, 33, layout="flat")
+    (512, 8481)
+    """
     layout = _check_layout(layout, n_bands, n_segments, stats)
     if layout == "flat":
         return n_freqs * n_frames

@@ -51,6 +51,14 @@ class OptimizeResult:
     message : str
     seconds : float
         Wall-clock time of the run.
+
+    Examples
+    --------
+    >>> import autograd.numpy as anp
+    >>> from skdstft.optimize import minimize
+    >>> res = minimize(lambda t: anp.sum((t - 3.0) ** 2), 1.0, (0.0, 10.0))
+    >>> res.loss < 1e-12, res.loss_curve[0], res.n_iter >= 1
+    (True, 4.0, True)
     """
 
     x: np.ndarray
@@ -309,6 +317,14 @@ def restart_inits(first, bounds, n_restarts, random_state):
 
     ``first`` may be an array (each draw is then a constant array of its
     shape). Deterministic given ``random_state``.
+
+    Examples
+    --------
+    >>> inits = restart_inits(100.0, (8.0, 1022.0), 4, random_state=0)
+    >>> len(inits), float(inits[0])
+    (4, 100.0)
+    >>> all(8.0 <= float(v) <= 1022.0 for v in inits)
+    True
     """
     from sklearn.utils import check_random_state
 
@@ -358,6 +374,17 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
     best : int
         Index of the lowest final loss (ties: the lowest index).
     results : list of OptimizeResult, in the order of ``inits``.
+
+    Examples
+    --------
+    Two local minima, near 2 and near 8; the lower one is found by the run
+    started at 1:
+
+    >>> import autograd.numpy as anp
+    >>> fun = lambda t: anp.sum((t - 2.0) ** 2 * (t - 8.0) ** 2 + t)
+    >>> best, results = run_restarts(fun, [1.0, 9.0], (0.0, 10.0))
+    >>> best, [round(float(r.x), 1) for r in results]
+    (0, [2.0, 8.0])
     """
     if len(inits) == 1:  # nothing to parallelize: spare joblib's dispatch
         results = [_run_one(fun, inits[0], bounds, options)]

@@ -198,6 +198,23 @@ class SpectrogramDisplay:
     ax_, figure_ : matplotlib Axes and Figure
     mesh_ : matplotlib QuadMesh
     colorbar_ : matplotlib Colorbar or None
+
+    Examples
+    --------
+    The spectrogram a fitted estimator computes for one signal:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from skdstft import DSTFTTransformer
+    >>> from skdstft.plotting import SpectrogramDisplay
+    >>> from skdstft.signals import three_component
+    >>> x = three_component(1024)
+    >>> est = DSTFTTransformer(n_fft=256, max_iter=20).fit(x[None])
+    >>> disp = SpectrogramDisplay.from_estimator(est, x, db_range=60)
+    >>> disp.mesh_.get_array().shape  # (F, T)
+    (129, 17)
+    >>> plt.close(disp.figure_)
     """
 
     def __init__(self, spectrogram, positions, *, fs=None, frame_mask=None, win_lengths=None,
@@ -315,8 +332,25 @@ class WindowLengthDisplay:
     ----------
     ax_, figure_ : matplotlib Axes and Figure
     kind_ : {"map", "time", "frequency"}
-    mesh_ : QuadMesh (map) or None; lines_ : list of Line2D (curves)
+    mesh_ : QuadMesh (map) or None
+    lines_ : list of Line2D (curves)
     colorbar_ : Colorbar or None
+
+    Examples
+    --------
+    One window length per frame is drawn as a curve over time:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from skdstft.plotting import WindowLengthDisplay
+    >>> positions = np.arange(9) * 64.0
+    >>> lengths = np.array([200, 180, 60, 40, 60, 180, 200, 200, 200.0])
+    >>> disp = WindowLengthDisplay(lengths, positions, n_fft=256, bounds=(8, 254)).plot()
+    >>> disp.kind_
+    'time'
+    >>> plt.close(disp.figure_)
     """
 
     def __init__(self, win_lengths, positions, *, n_fft=None, fs=None, bounds=None,
@@ -467,6 +501,20 @@ class LossCurveDisplay:
     ----------
     ax_, figure_ : matplotlib Axes and Figure
     line_ : Line2D
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from skdstft import DSTFTTransformer
+    >>> from skdstft.plotting import LossCurveDisplay
+    >>> from skdstft.signals import three_component
+    >>> est = DSTFTTransformer(n_fft=256, win_length=20, max_iter=20).fit(three_component(1024)[None])
+    >>> disp = LossCurveDisplay.from_estimator(est, label="entropy")
+    >>> disp.line_.get_ydata().size == est.loss_curve_.size
+    True
+    >>> plt.close(disp.figure_)
     """
 
     def __init__(self, loss_curve, *, label=None):
@@ -540,6 +588,23 @@ class FrameLayoutDisplay:
     ax_, figure_ : matplotlib Axes and Figure
     uncovered_ : int
         Number of samples inside no window.
+
+    Examples
+    --------
+    Windows of 40 samples every 64 samples leave gaps between the frames:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from skdstft.plotting import FrameLayoutDisplay
+    >>> positions = np.arange(5) * 64.0
+    >>> disp = FrameLayoutDisplay(positions, 40.0, 257).plot()
+    >>> disp.uncovered_ > 0
+    True
+    >>> FrameLayoutDisplay(positions, 128.0, 257).plot(ax=disp.ax_).uncovered_
+    0
+    >>> plt.close(disp.figure_)
     """
 
     def __init__(self, positions, win_lengths, n_samples, *, signal=None, window="hann",

@@ -15,7 +15,13 @@ __all__ = ["frame_positions", "n_frames_for_hop", "fixed_overlap_positions"]
 
 def n_frames_for_hop(n_samples, hop_length):
     """``1 + floor(n_samples / hop)``: the centred convention (librosa's
-    ``center=True``), frames centred at ``0, h, 2h, ...`` up to the last sample."""
+    ``center=True``), frames centred at ``0, h, 2h, ...`` up to the last sample.
+
+    Examples
+    --------
+    >>> n_frames_for_hop(4096, 256), n_frames_for_hop(4095, 256)
+    (17, 16)
+    """
     return 1 + int(np.floor(n_samples / float(hop_length)))
 
 

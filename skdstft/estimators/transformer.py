@@ -519,7 +519,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_signals, n_features_in_)
+        X : array-like of shape (n_signals, n_samples)
         win_lengths : array-like of shape (n_lengths,)
             Window lengths in samples, in ``(0, n_fft - 2]``.
 
