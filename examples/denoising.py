@@ -1,4 +1,5 @@
-"""Denoising by spectral masking and least-squares resynthesis (``idstft``).
+"""Denoising by spectral masking and least-squares resynthesis
+===========================================================
 
 A multi-component signal -- a linear chirp, a stationary tone and a few
 short transients -- is buried in white Gaussian noise at an input SNR of
@@ -208,7 +209,7 @@ def run(quick=False, out="denoising.png", n_realizations=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small signal, fewer iterations")
     parser.add_argument("--out", default="denoising.png", help="output PNG path")
     args = parser.parse_args(argv)
