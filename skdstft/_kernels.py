@@ -30,20 +30,23 @@ same bits for any number of threads. Every kernel is compiled twice from
 the same code, parallel and serial: :func:`run_serially` (used where BLAS
 is pinned to one thread, e.g. inside joblib workers) selects the serial
 build, so no thread pool is started there and no two threading layers
-compete. The jit options live in :func:`_jit` only: ``cache=True`` (the
+compete; threads other than the main one always run the serial build. The
+jit options live in :func:`_jit` only: ``cache=True`` (the
 compiled code is kept in ``__pycache__`` next to this file, or wherever
 ``NUMBA_CACHE_DIR`` points), ``nogil``, no ``fastmath`` (bit-reproducible).
 ``NUMBA_DISABLE_JIT=1`` runs the same code as Python, for debugging.
 """
 
 import contextlib
+import os
 import threading
 
 import numba
 import numpy as np
 from numba import prange
 
-__all__ = ["forward", "adjoint", "run_serially", "KINDS"]
+__all__ = ["forward", "adjoint", "entropy_stats", "entropy_cotangent", "run_serially",
+           "Compiled", "KINDS"]
 
 KINDS = ("value", "dlam", "dt")
 """The window kinds a kernel computes, by code: 0, 1, 2."""
@@ -57,7 +60,7 @@ def _jit(parallel):
                       error_model="numpy")
 
 
-class _Compiled:
+class Compiled:
     """A kernel compiled twice from one Python function: ``parallel`` and ``serial``."""
 
     def __init__(self, fn, parallel=True):
@@ -70,9 +73,25 @@ class _Compiled:
 
 _LOCAL = threading.local()
 
+# The thread pool behind ``prange``: numba's own "workqueue" unless the user
+# chose one (NUMBA_THREADING_LAYER). OpenMP's idle threads spin for a while
+# after every parallel loop, and on a busy machine they took the CPU from
+# the numpy work that follows (a 0.05 ms reduction took 14 ms after an
+# OpenMP loop on this project's loaded 2-core machine); workqueue's threads
+# sleep. workqueue must not be entered from two threads at once, so only
+# the main thread runs the parallel builds (see :func:`_serial`).
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+
 
 def _serial():
-    return getattr(_LOCAL, "serial", False) or numba.config.NUMBA_NUM_THREADS == 1
+    """True when this call must run the serial build: inside
+    :func:`run_serially`, in any thread but the main one (joblib's or
+    dask's threads: no oversubscription, no concurrent use of the pool), or
+    with one thread configured."""
+    return (getattr(_LOCAL, "serial", False)
+            or threading.current_thread() is not threading.main_thread()
+            or numba.config.NUMBA_NUM_THREADS == 1)
 
 
 @contextlib.contextmanager
@@ -123,8 +142,9 @@ def twiddle_table(n_fft):
 # rotation route: cosine sums  b(u) = a0 + a1 cos(2 pi u) + a2 cos(4 pi u)
 
 def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s, out):
-    """``out[i, b, k, n]``: the transform with window kind ``i`` (0 value,
-    1 d/d lam, 2 d/d t) of signal ``b`` where ``want[i]`` (others untouched).
+    """``out[i, b, n, k]``: the transform with window kind ``i`` (0 value,
+    1 d/d lam, 2 d/d t) of signal ``b`` where ``want[i]`` (others untouched),
+    frames first in memory (as the FFT backend lays out its spectra).
 
     ``xp`` (B, L): the padded signals; ``start`` (T,): where offset 0 of
     frame ``n`` sits in ``xp``; ``frac`` (T,); ``lam`` (F, T) (a broadcast
@@ -176,11 +196,11 @@ def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s,
                     tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
                 # the scale of each kind, and the phase e^{2 pi i k f / K}
                 if w_val:
-                    out[0, b, k, n] = complex(vr * pc - vi * ps, vr * ps + vi * pc) * cv
+                    out[0, b, n, k] = complex(vr * pc - vi * ps, vr * ps + vi * pc) * cv
                 if w_lam:
-                    out[1, b, k, n] = complex(lr * pc - li * ps, lr * ps + li * pc) * -cd
+                    out[1, b, n, k] = complex(lr * pc - li * ps, lr * ps + li * pc) * -cd
                 if w_t:
-                    out[2, b, k, n] = complex(dr * pc - di * ps, dr * ps + di * pc) * cd
+                    out[2, b, n, k] = complex(dr * pc - di * ps, dr * ps + di * pc) * cd
 
 
 def _adjoint_cosine_fn(g, start, frac, lam, n_fft, coef, p, tab_c, tab_s, r):
@@ -278,7 +298,7 @@ def _forward_table_fn(xp, start, frac, t0, t1, lo, count, offs, wins, want, n_ff
                 for q in range(3):
                     if want[q]:
                         re, im = acc[2 * q], acc[2 * q + 1]
-                        out[q, b, k, n] = complex(re * pc - im * ps, re * ps + im * pc)
+                        out[q, b, n, k] = complex(re * pc - im * ps, re * ps + im * pc)
 
 
 def _adjoint_table_fn(g, frac, t0, t1, lo, count, offs, win, n_fft, tab_c, tab_s, r):
@@ -321,13 +341,13 @@ def _overlap_add_fn(r, start, pad, out):
                     out[b, i] += r[b, n, j]
 
 
-_forward_cosine = _Compiled(_forward_cosine_fn)
-_adjoint_cosine = _Compiled(_adjoint_cosine_fn)
-_layout = _Compiled(_layout_fn)
-_points = _Compiled(_points_fn)
-_forward_table = _Compiled(_forward_table_fn)
-_adjoint_table = _Compiled(_adjoint_table_fn)
-_overlap_add = _Compiled(_overlap_add_fn, parallel=False)
+_forward_cosine = Compiled(_forward_cosine_fn)
+_adjoint_cosine = Compiled(_adjoint_cosine_fn)
+_layout = Compiled(_layout_fn)
+_points = Compiled(_points_fn)
+_forward_table = Compiled(_forward_table_fn)
+_adjoint_table = Compiled(_adjoint_table_fn)
+_overlap_add = Compiled(_overlap_add_fn, parallel=False)
 
 
 # --------------------------------------------------------------------------
@@ -383,7 +403,7 @@ def forward(xp, start, frac, lam, n_fft, window, p, kinds, complex_dtype, chunk_
     n_f, n_t = lam.shape
     want = np.zeros(3, np.bool_)
     want[list(kinds)] = True
-    out = np.empty((3, xp.shape[0], n_f, n_t), dtype=complex_dtype)
+    out = np.empty((3, xp.shape[0], n_t, n_f), dtype=complex_dtype)
     tab_c, tab_s = twiddle_table(n_fft)
     if uses_rotation(window):
         _forward_cosine(xp, start, frac, lam, n_fft, _coefficients(window), float(p), want,
@@ -393,7 +413,7 @@ def forward(xp, start, frac, lam, n_fft, window, p, kinds, complex_dtype, chunk_
             lo, count, offs, wins = _support_windows(window, p, kinds, frac, lam, t0, t1, n_fft)
             _forward_table(xp, start, frac, t0, t1, lo, count, offs, wins, want, n_fft,
                            tab_c, tab_s, out)
-    return tuple(out[c] for c in kinds)
+    return tuple(np.swapaxes(out[c], -1, -2) for c in kinds)
 
 
 def adjoint(g, start, frac, lam, n_fft, window, p, pad, n_samples, dtype, chunk_bytes):
@@ -425,31 +445,36 @@ def adjoint(g, start, frac, lam, n_fft, window, p, pad, n_samples, dtype, chunk_
 # Every sum runs over one frame at a time in bin order, and a plane's sum
 # adds its frames' sums in frame order: the same bits on any thread count.
 
-def _entropy_stats_fn(S, power, eps, frame, c, tot, slog, sm):
+def _entropy_stats_fn(St, power, eps, frame, c, tot, slog, sm):
     """Per signal ``b`` the scale ``c[b]``; per group (``(B, T)`` for frames,
     ``(B, 1)`` for planes) ``tot`` = T, ``slog`` = sum A log u and
-    ``sm`` = sum A (eps T / u - log u). ``S`` (B, F, T), any layout."""
-    n_b, n_f, n_t = S.shape
+    ``sm`` = sum A (eps T / u - log u). ``St`` (B, T, F): the spectrogram
+    with frames first (C-contiguous: each frame one run of memory)."""
+    n_b, n_t, n_f = St.shape
     colmax = np.empty((n_b, n_t))
     colsum = np.empty((n_b, n_t))
     for i in prange(n_b * n_t):
         b, n = i // n_t, i % n_t
+        A = np.empty(n_f)
         top = 0.0
         for k in range(n_f):
-            top = max(top, abs(S[b, k, n]))
+            top = max(top, _abs2(St[b, n, k]))
+        top = np.sqrt(top)
+        # the frame's sum with its own scale (one read of the frame from
+        # memory), brought to the signal's scale below
+        _magnitudes(St[b, n], 1.0 / top if top > 0 else 1.0, power, A)
+        total = 0.0
+        for k in range(n_f):
+            total += A[k]
         colmax[b, n] = top
+        colsum[b, n] = total
     for b in range(n_b):
         top = 0.0
         for n in range(n_t):
             top = max(top, colmax[b, n])
         c[b] = top if top > 0 else 1.0
-    for i in prange(n_b * n_t):
-        b, n = i // n_t, i % n_t
-        ic = 1.0 / c[b]
-        total = 0.0
-        for k in range(n_f):
-            total += _power(abs(S[b, k, n]) * ic, power)
-        colsum[b, n] = total
+        for n in range(n_t):
+            colsum[b, n] *= _power(colmax[b, n] / c[b], power)
     if frame:
         for b in range(n_b):
             for n in range(n_t):
@@ -464,17 +489,16 @@ def _entropy_stats_fn(S, power, eps, frame, c, tot, slog, sm):
     part_m = np.empty((n_b, n_t))
     for i in prange(n_b * n_t):
         b, n = i // n_t, i % n_t
-        ic = 1.0 / c[b]
-        grp = tot[b, n] if frame else tot[b, 0]
-        et = eps * grp
+        A = np.empty(n_f)
+        _magnitudes(St[b, n], 1.0 / c[b], power, A)
+        et = eps * (tot[b, n] if frame else tot[b, 0])
         s_log = 0.0
         s_m = 0.0
         for k in range(n_f):
-            A = _power(abs(S[b, k, n]) * ic, power)
-            u = A + et
+            u = A[k] + et
             lu = np.log(u)
-            s_log += A * lu
-            s_m += A * (et / u - lu)
+            s_log += A[k] * lu
+            s_m += A[k] * (et / u - lu)
         part_log[b, n] = s_log
         part_m[b, n] = s_m
     if frame:
@@ -491,11 +515,12 @@ def _entropy_stats_fn(S, power, eps, frame, c, tot, slog, sm):
             sm[b, 0] = s_m
 
 
-def _entropy_cotangent_fn(S, power, eps, frame, c, tot, sm, weight, out):
+def _entropy_cotangent_fn(St, power, eps, frame, c, tot, sm, weight, out):
     """``out``: the gradient of ``sum_b weight[b] h_b`` with respect to ``S``
     in autograd's convention (``dRe - i dIm``), from :func:`_entropy_stats_fn`'s
-    statistics. ``weight`` already holds the per-frame mean's ``1 / T``."""
-    n_b, n_f, n_t = S.shape
+    statistics, laid out as ``St`` (B, T, F). ``weight`` already holds the
+    per-frame mean's ``1 / T``."""
+    n_b, n_t, n_f = St.shape
     tiny = np.sqrt(np.finfo(np.float64).tiny)
     for i in prange(n_b * n_t):
         b, n = i // n_t, i % n_t
@@ -507,17 +532,50 @@ def _entropy_cotangent_fn(S, power, eps, frame, c, tot, sm, weight, out):
         # d h / d A = (eps T / u - log u - M / T) / T; the group's weight and
         # the magnitude's 1 / c (twice: once through a = |S| / c, once for
         # d|S| / dS = conj(S) / |S| = conj(S) / (c a)), applied in float64
-        scale = weight[b] / grp * ic
+        scale = weight[b] / grp * ic * ic
+        a = np.empty(n_f)
+        A = np.empty(n_f)
+        _magnitudes(St[b, n], ic, 1.0, a)
+        _magnitudes(St[b, n], ic, power, A)
         for k in range(n_f):
-            s = S[b, k, n]
-            a = abs(s) * ic
-            A = _power(a, power)
-            u = A + et
+            u = A[k] + et
             dh = et / u - np.log(u) - mean
-            af = max(a, tiny)  # |S| far below the largest: a finite slope
+            af = max(a[k], tiny)  # |S| far below the largest: a finite slope
             if power != 1.0:
                 dh *= power * af ** (power - 1.0)
-            out[b, k, n] = np.conj(s) * ((dh / af) * scale * ic)
+            out[b, n, k] = np.conj(St[b, n, k]) * ((dh / af) * scale)
+
+
+@_jit(False)
+def _magnitudes(row, scale, power, A):
+    """``A[k] = (|row[k]| scale)**power`` (0 where ``row[k]`` is 0), each
+    power's loop on its own (the common ones without ``pow``)."""
+    if power == 1.0:
+        for k in range(row.shape[0]):
+            A[k] = _scaled_abs(row[k], scale)
+    elif power == 2.0:
+        for k in range(row.shape[0]):
+            A[k] = _abs2(row[k]) * (scale * scale)
+    else:
+        for k in range(row.shape[0]):
+            a = _scaled_abs(row[k], scale)
+            A[k] = a ** power if a > 0 else 0.0
+
+
+@_jit(False)
+def _abs2(s):
+    """``|s|**2`` in float64 (a square root cheaper than ``abs``'s ``hypot``)."""
+    re = np.float64(s.real)
+    im = np.float64(s.imag)
+    return re * re + im * im
+
+
+@_jit(False)
+def _scaled_abs(s, scale):
+    """``|s| * scale`` in float64, scaled before squaring (no overflow for ``|s| * scale <= 1``)."""
+    re = np.float64(s.real) * scale
+    im = np.float64(s.imag) * scale
+    return np.sqrt(re * re + im * im)
 
 
 @_jit(False)
@@ -530,8 +588,14 @@ def _power(a, power):
     return a ** power if a > 0 else 0.0
 
 
-_entropy_stats = _Compiled(_entropy_stats_fn)
-_entropy_cotangent = _Compiled(_entropy_cotangent_fn)
+_entropy_stats = Compiled(_entropy_stats_fn)
+_entropy_cotangent = Compiled(_entropy_cotangent_fn)
+
+
+def _frames_first(S):
+    """``S`` (G, F, T) as a C-contiguous (G, T, F) array (a view for the
+    transform's own outputs, which are laid out that way)."""
+    return np.ascontiguousarray(np.swapaxes(S, -1, -2))
 
 
 def entropy_stats(S, power, eps, frame):
@@ -540,15 +604,17 @@ def entropy_stats(S, power, eps, frame):
     groups = (n_b, n_t if frame else 1)
     c = np.empty(n_b)
     tot, slog, sm = np.empty(groups), np.empty(groups), np.empty(groups)
-    _entropy_stats(S, float(power), float(eps), bool(frame), c, tot, slog, sm)
+    _entropy_stats(_frames_first(S), float(power), float(eps), bool(frame), c, tot, slog, sm)
     return c, tot, slog, sm
 
 
 def entropy_cotangent(S, power, eps, frame, stats, weight):
     """The cotangent of ``sum_b weight[b] h_b`` (``h`` the entropy per signal
-    from :func:`entropy_stats`' ``stats``), shape and dtype of ``S``."""
+    from :func:`entropy_stats`' ``stats``), shape and dtype of ``S``, frames
+    first in memory."""
     c, tot, _, sm = stats
-    out = np.empty_like(S)
-    _entropy_cotangent(S, float(power), float(eps), bool(frame), c, tot, sm,
+    St = _frames_first(S)
+    out = np.empty_like(St)
+    _entropy_cotangent(St, float(power), float(eps), bool(frame), c, tot, sm,
                        np.ascontiguousarray(weight, dtype=np.float64), out)
-    return out
+    return np.swapaxes(out, -1, -2)
