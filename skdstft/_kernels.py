@@ -113,16 +113,20 @@ def _support(f, lam, half):
     """``(lo, hi)``: the offsets ``m`` in ``[-half, half - 1]`` with
     ``|(m - f) / lam| <= 1/2`` (empty when ``lo > hi``)."""
     lo = int(np.ceil(f - 0.5 * lam))
-    # settle the edges with the exact test (the ceil and floor may be one off)
-    while abs((lo - 1 - f) / lam) <= 0.5:
-        lo -= 1
-    while abs((lo - f) / lam) > 0.5:
-        lo += 1
     hi = int(np.floor(f + 0.5 * lam))
-    while abs((hi + 1 - f) / lam) <= 0.5:
-        hi += 1
-    while abs((hi - f) / lam) > 0.5:
-        hi -= 1
+    # settle the edges with the exact test: the ceil and floor are at most
+    # one off (rounding), and a window shorter than the gap to the nearest
+    # sample has an empty support (lo > hi)
+    for _ in range(2):
+        if abs((lo - 1 - f) / lam) <= 0.5:
+            lo -= 1
+        if abs((hi + 1 - f) / lam) <= 0.5:
+            hi += 1
+    for _ in range(2):
+        if lo <= hi and abs((lo - f) / lam) > 0.5:
+            lo += 1
+        if lo <= hi and abs((hi - f) / lam) > 0.5:
+            hi -= 1
     return max(lo, -half), min(hi, half - 1)
 
 
@@ -341,10 +345,13 @@ def _overlap_add_fn(r, start, pad, out):
                     out[b, i] += r[b, n, j]
 
 
+# Only the transforms run in parallel: the other kernels are short passes
+# over memory, where a parallel loop saves less than its compilation (about
+# 10 s each, once per cache) and its thread wake-ups cost.
 _forward_cosine = Compiled(_forward_cosine_fn)
 _adjoint_cosine = Compiled(_adjoint_cosine_fn)
-_layout = Compiled(_layout_fn)
-_points = Compiled(_points_fn)
+_layout = Compiled(_layout_fn, parallel=False)
+_points = Compiled(_points_fn, parallel=False)
 _forward_table = Compiled(_forward_table_fn)
 _adjoint_table = Compiled(_adjoint_table_fn)
 _overlap_add = Compiled(_overlap_add_fn, parallel=False)
@@ -588,8 +595,8 @@ def _power(a, power):
     return a ** power if a > 0 else 0.0
 
 
-_entropy_stats = Compiled(_entropy_stats_fn)
-_entropy_cotangent = Compiled(_entropy_cotangent_fn)
+_entropy_stats = Compiled(_entropy_stats_fn, parallel=False)
+_entropy_cotangent = Compiled(_entropy_cotangent_fn, parallel=False)
 
 
 def _frames_first(S):

@@ -34,7 +34,7 @@ def _real_dot_fn(u, v):
     return total
 
 
-_real_dot = Compiled(_real_dot_fn)
+_real_dot = Compiled(_real_dot_fn, parallel=False)  # a short pass over memory
 
 
 def _rows(a):

@@ -1,4 +1,4 @@
-"""Forward kernels of the DSTFT (math.md §2), in plain numpy/scipy.
+"""Forward kernels of the DSTFT (math.md §2): scipy FFTs and compiled sums.
 
 Every quantity the library computes -- the transform and each of its partial
 derivatives (math.md §3, paper Remark IV.1) -- has the form
@@ -11,10 +11,9 @@ chosen from the shape of the window lengths:
 
 * lengths constant over frequency (scalar or ``(1, T)``): window every frame
   once and take one real FFT per frame, ``O(T K log K)``;
-* lengths varying in frequency (``(F, 1)`` or ``(F, T)``): a DFT written as
-  matrix products; for ``(F, 1)`` with a common fractional offset a single
-  precomputed ``(F, K)`` windowed-DFT matrix, otherwise chunks of frames whose
-  ``(F, T_chunk, K)`` window tensor stays within ``chunk_bytes``.
+* lengths varying in frequency (``(F, 1)`` or ``(F, T)``): compiled sums
+  over each window's own support (:mod:`skdstft._kernels`), read straight
+  from the padded signal; every requested window kind in one loop.
 
 :func:`windowed_adjoint` is the transpose (an overlap-add), used for the
 gradient with respect to the signal. Frames are gathered in FFT order
@@ -35,7 +34,8 @@ __all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_inner",
            "windowed_adjoint", "DEFAULT_CHUNK_BYTES"]
 
 DEFAULT_CHUNK_BYTES = 8 * 2**20
-"""Memory budget (bytes) of one ``(F, T_chunk, K)`` temporary in the DFT backend."""
+"""Memory budget (bytes) of one work array of the frequency-varying backend's
+direct route (window values on the support points of a chunk of frames)."""
 
 
 class Frames:
@@ -221,10 +221,14 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
         1), sampled at the frame offsets in FFT order: shape ``(..., K)``, or
         multiplied into ``multiply`` in place
         (:func:`skdstft.windows.frame_windows` with its window, ``n_fft``,
-        normalization and kind bound).
+        normalization and kind bound). For lengths varying in frequency it
+        must be ``functools.partial(frame_windows, window, n_fft=...,
+        normalization=..., kind=...)``: the compiled kernels read the window,
+        normalization and kinds from it and evaluate the windows themselves.
     n_fft : int
     chunk_bytes : int
-        Memory budget of one temporary in the frequency-varying backend.
+        Memory budget of the work arrays of the frequency-varying backend's
+        direct route (windows without cosine coefficients).
     overwrite : bool
         Allow the FFT backend to window ``frames.data`` in place (saves one
         ``(B, T, K)`` temporary); the frames must not be used afterwards.
