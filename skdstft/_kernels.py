@@ -1,4 +1,5 @@
-"""Compiled (numba) kernels of the frequency-varying DSTFT (math.md §2-4).
+"""Compiled (numba) kernels: the frequency-varying DSTFT (math.md §2-4) and
+the Shannon entropy's value and gradient (the section at the end).
 
 For window lengths that vary along frequency (``(F, 1)`` or ``(F, T)``) every
 bin has its own window, so no FFT applies; the transform, its derivative
@@ -26,8 +27,9 @@ offsets ``-K/2 .. K/2 - 1``. Two ways of evaluating the windows:
 
 Frames run in parallel (``prange``); each frame is computed by one thread
 in a fixed order and nothing is reduced across frames, so results are the
-same bits for any number of threads. Every kernel is compiled twice from
-the same code, parallel and serial: :func:`run_serially` (used where BLAS
+same bits for any number of threads. The transforms are compiled twice
+from the same code, parallel and serial (the other kernels, short passes
+over memory, only serial): :func:`run_serially` (used where BLAS
 is pinned to one thread, e.g. inside joblib workers) selects the serial
 build, so no thread pool is started there and no two threading layers
 compete; threads other than the main one always run the serial build. The
@@ -106,7 +108,7 @@ def run_serially():
 
 
 # --------------------------------------------------------------------------
-# shared pieces (inlined into the kernels by the compiler)
+# shared pieces, called from the kernels
 
 @_jit(False)
 def _support(f, lam, half):
