@@ -178,10 +178,44 @@ def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s,
             il = 1.0 / L
             ph = _TWO_PI * k * f / n_fft
             pc, ps = np.cos(ph), np.sin(ph)
+            # An integer position (f = 0, the usual case) centres the
+            # support on m = 0: the window and its length derivative are
+            # even in m, the time derivative odd, so each step of the
+            # phasors serves the offsets m and -m (half the operations).
+            mirrored = f == 0.0 and lo == -hi and hi > 0
+            if mirrored:
+                c_lo, s_lo = rc, rs                  # the phasors at m = 1
+                tc_lo, ts_lo = trc, trs
             for b in range(n_b):
                 c1, s1, tc, ts = c_lo, s_lo, tc_lo, ts_lo
                 vr = vi = lr = li = dr = di = 0.0
-                for m in range(lo, hi + 1):
+                if mirrored:
+                    x0 = xp[b, s0]                   # m = 0: u = 0, b'(0) = 0
+                    vr = (a0 + a1 + a2) * x0
+                    lr = p * vr
+                    for m in range(1, hi + 1):
+                        xa = xp[b, s0 + m]
+                        xb = xp[b, s0 - m]
+                        even_re = (xa + xb) * tc     # x[m] tw + x[-m] conj(tw)
+                        even_im = (xa - xb) * ts
+                        odd_re = (xa - xb) * tc      # x[m] tw - x[-m] conj(tw)
+                        odd_im = (xa + xb) * ts
+                        bval = a0 + a1 * c1 + a2 * (c1 * c1 - s1 * s1)
+                        if w_val:
+                            vr += bval * even_re
+                            vi += bval * even_im
+                        if w_lam or w_t:
+                            bder = d1 * s1 + d2 * (2.0 * c1 * s1)
+                            if w_lam:
+                                v = p * bval + (m * il) * bder
+                                lr += v * even_re
+                                li += v * even_im
+                            if w_t:
+                                dr += bder * odd_re
+                                di += bder * odd_im
+                        c1, s1 = c1 * rc - s1 * rs, s1 * rc + c1 * rs
+                        tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
+                for m in range(lo, hi + 1 if not mirrored else lo):
                     xv = xp[b, s0 + m]
                     re = xv * tc
                     im = xv * ts
