@@ -165,6 +165,8 @@ def _speed_rows():
     ])
     ms = 1e3
     return [
+        *_tf_rows(),
+        *_thread_rows(value_and_grad),
         _row("grad_constant_vs_forward_single_calls", t_const_single / t_fwd_single, "ratio"),
         _row("forward_vs_scipy", t_ours / t_scipy, "ratio", 1.2),
         _row("grad_constant_vs_forward", t_const / t_fwd, "ratio", 2.5),
@@ -181,6 +183,95 @@ def _speed_rows():
         _row("time_value_and_grad_time_varying", t_time * ms, "ms"),
         _row("time_value_and_grad_entropy_only", t_loss * ms, "ms"),
     ]
+
+
+def _tf_rows():
+    """5. and 6.: time-frequency-varying ``(F, T)`` lengths (40..300) against a
+    constant length (170) at N = 16000: the forward, and the value-and-gradient
+    of the frame-scope entropy (the compiled kernels' cost)."""
+    import autograd
+
+    from skdstft import dstft, frame_positions
+    from skdstft.losses import shannon_entropy
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(MEM_N_SIGNAL)
+    positions = frame_positions(MEM_N_SIGNAL, HOP)
+    lam_tf = rng.uniform(40.0, 300.0, (N_FFT // 2 + 1, positions.shape[0]))
+    vg = autograd.value_and_grad(
+        lambda lam: shannon_entropy(dstft(x, lam, positions, n_fft=N_FFT), scope="frame"))
+    t_const, t_tf, g_const, g_tf = _interleaved_blocks([
+        lambda: dstft(x, 170.0, positions, n_fft=N_FFT),
+        lambda: dstft(x, lam_tf, positions, n_fft=N_FFT),
+        lambda: vg(170.0),
+        lambda: vg(lam_tf),
+    ], rounds=4, block=4, warmup=1)
+    return [
+        _row("tf_forward_vs_constant_forward", t_tf / t_const, "ratio", 40.0),
+        _row("tf_grad_vs_constant_grad", g_tf / g_const, "ratio", 30.0),
+        _row("time_tf_forward", t_tf * 1e3, "ms"),
+        _row("time_tf_value_and_grad", g_tf * 1e3, "ms"),
+    ]
+
+
+def _thread_rows(value_and_grad):
+    """7.: the value-and-gradient with the BLAS threads as the process comes
+    (OpenBLAS's default: one per core) against one BLAS thread. The
+    gradient's reductions are compiled (``skdstft._reductions``), so the
+    ratio is about 1 and the results are the same bits."""
+    from threadpoolctl import threadpool_limits
+
+    t_default, t_one = _interleaved_blocks([
+        lambda: value_and_grad(LAM),
+        lambda: _with_one_blas_thread(threadpool_limits, value_and_grad),
+    ], rounds=4)
+    with threadpool_limits(1, "blas"):
+        pinned = value_and_grad(LAM)
+    value, gradient = value_and_grad(LAM)
+    differ = int(value != pinned[0]) + int(np.any(gradient != pinned[1]))
+    return [_row("grad_default_blas_threads_vs_one", t_default / t_one, "ratio"),
+            _row("grad_results_differing_default_vs_one_blas_thread", differ, "count", 0)]
+
+
+def _with_one_blas_thread(threadpool_limits, value_and_grad):
+    with threadpool_limits(1, "blas"):
+        return value_and_grad(LAM)
+
+
+_COMPILE_CHILD = """
+import time
+t0 = time.perf_counter()
+import autograd, numpy as np
+from skdstft import dstft, frame_positions
+from skdstft.losses import shannon_entropy
+t1 = time.perf_counter()
+x = np.random.default_rng(0).standard_normal(4000)
+pos = frame_positions(4000, 128)
+lam = np.full((257, pos.shape[0]), 200.0)
+for window in ("hann", "gaussian"):
+    for lengths in (300.0, lam):
+        autograd.value_and_grad(lambda l, x_: shannon_entropy(dstft(x_, l, pos, n_fft=512,
+                                window=window)), argnum=(0, 1))(lengths, x)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def _compile_rows():
+    """8.: the first calls in a fresh interpreter -- every compiled kernel's
+    first use (transform, gradients, entropy; both window routes) -- with an
+    empty numba cache (compilation) and again with the cache it left."""
+    import tempfile
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for name in ("cold", "warm"):
+            out = subprocess.run([sys.executable, "-c", _COMPILE_CHILD], capture_output=True,
+                                 text=True, check=True, env=env)
+            imports, first = map(float, out.stdout.split())
+            rows.append(_row(f"first_calls_{name}_cache", first, "s"))
+            rows.append(_row(f"import_{name}_cache", imports, "s"))
+    return rows
 
 
 def _memory_child():
@@ -244,7 +335,7 @@ def _pinned_rows():
 
 def run():
     """All core benchmarks; a list of ``{name, value, unit, target, ok}`` rows."""
-    return _speed_rows() + _pinned_rows() + _memory_rows()
+    return _speed_rows() + _pinned_rows() + _memory_rows() + _compile_rows()
 
 
 def main():

@@ -30,8 +30,7 @@ import numpy as np
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval, isbox
 
-from ._reductions import real_dot
-from ._scratch import recycled_like, scratch_like
+from . import _kernels
 from ._validation import check_choice, check_lengths, check_positions, check_real, check_spectrogram
 
 __all__ = [
@@ -44,7 +43,6 @@ __all__ = [
 ]
 
 EPS = 1e-12
-_SCRATCH_FROM_BYTES = 2**20  # see _work_like
 
 
 def _scaled_magnitude(S, power):
@@ -121,171 +119,51 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     return h
 
 
-def _work_like(name, S, dtype):
-    """A real array of ``S``'s shape laid out in ``S``'s axis order (so that
-    element-wise passes between them run contiguously): the calling thread's
-    reusable buffer ``name`` for a large ``S``, a fresh array otherwise."""
-    if S.size * np.dtype(dtype).itemsize * 2 < _SCRATCH_FROM_BYTES:
-        return np.empty_like(S, dtype=dtype)  # keeps the layout too
-    return scratch_like(name, S, dtype)
-
-
-def _shannon_parts(S, power, axes, eps):
-    """Plain-numpy pieces of the entropy, shared by its value and its gradient
-    (same guards as the module docstring: scale by the max, where-guards).
-
-    With ``A = (|S| / c)**power``, ``T = sum A`` and ``u = A + eps T`` (so
-    that ``p = A / T`` and ``p + eps = u / T``) the entropy is
-    ``log T - sum(A log u) / T``: ``p`` and ``p + eps`` are never formed.
-
-    Returns ``(c, a, A, T, u, log_u)``. The full-size arrays ``a = |S| / c``,
-    ``A``, ``u`` and ``log u`` are temporaries: for a large ``S`` they live
-    in this thread's reusable buffers (:mod:`skdstft._scratch`; on large
-    spectrograms a fresh page of memory costs more than the arithmetic done
-    on it), so they are valid only until the next entropy in this thread,
-    and nothing may keep them: the value is computed from them at once, and
-    the gradient set-up that follows (:func:`_shannon_core_vjp`) turns them
-    into the cotangent before returning."""
-    real = np.abs(np.zeros(1, dtype=S.dtype)).dtype
-    if real.kind != "f":  # an integer magnitude array
-        real = np.dtype(np.float64)
-    a = _work_like("entropy_a", S, real)
-    np.abs(S, out=a, casting="unsafe")
-    c = np.max(a, axis=(-2, -1), keepdims=True)
-    c = np.where(c > 0, c, 1.0).astype(real)
-    a /= c
-    if power == 1:
-        A = a
-    else:
-        A = _work_like("entropy_A", S, real)
-        A[...] = 0.0
-        np.power(a, power, out=A, where=a > 0)
-    total = A.sum(axis=axes, keepdims=True)
-    total = np.where(total > 0, total, 1.0).astype(real)
-    u = np.add(A, eps * total, out=_work_like("entropy_u", S, real))
-    log_u = np.log(u, out=_work_like("entropy_log_u", S, real))
-    return c, a, A, total, u, log_u
-
-
-def _shannon_value(parts, axes):
-    """``-sum p log(p + eps) = log T - sum(A log u) / T`` per signal: (...,),
-    the mean over frames for per-frame distributions."""
-    _, _, A, total, _, log_u = parts
-    h = np.log(total) - _group_dot(A, log_u, axes) / total
-    return h[..., 0, 0] if axes == (-2, -1) else np.mean(h[..., 0, :], axis=-1)
-
-
-def _group_dot(u, v, axes):
-    """``sum(u * v)`` over ``axes`` (kept) without a full-size temporary
-    (a BLAS dot per signal over the whole plane)."""
-    if axes == (-2,):
-        return np.einsum("...ft,...ft->...t", u, v)[..., None, :]
-    lead = u.shape[:-2]
-    u2 = u.reshape((-1,) + u.shape[-2:])
-    v2 = v.reshape((-1,) + v.shape[-2:])
-    out = np.array([real_dot(a, b) for a, b in zip(u2, v2)], dtype=u.dtype)
-    return out.reshape(lead + (1, 1))
-
-
-# The parts of the last entropy evaluated while being differentiated, so that
-# autograd's gradient set-up (which runs right after the value, with the same
-# array) does not recompute them. Thread-local: joblib's threading backend
-# may run several optimizations at once. A value computed without
-# differentiation leaves nothing here.
+# The statistics of the last entropy evaluated while being differentiated
+# (a few numbers per group), so that autograd's gradient set-up, which runs
+# right after the value with the same array, does not recompute them.
+# Thread-local: joblib's threading backend may run several optimizations at
+# once. A value computed without differentiation leaves nothing here.
 _LAST = threading.local()
+
+
+def _groups(S):
+    """``S`` as (G, F, T) (a view when its layout allows)."""
+    return S.reshape((-1,) + S.shape[-2:])
 
 
 @primitive
 def _shannon_core(S, power, axes, eps, traced=False):
     """The entropy per signal, (...,): over the plane (``axes = (-2, -1)``)
-    or the mean of the per-frame entropies (``axes = (-2,)``). One fused
-    primitive, so that the gradient costs a few array passes instead of
-    autograd's dozen."""
-    parts = _shannon_parts(S, power, axes, eps)
+    or the mean of the per-frame entropies (``axes = (-2,)``), from the
+    compiled statistics (:func:`skdstft._kernels.entropy_stats`: the guards
+    of the module docstring, in float64)."""
+    frame = axes == (-2,)
+    stats = _kernels.entropy_stats(_groups(S), power, eps, frame)
     if traced:
-        _LAST.key, _LAST.parts = (S, power, axes, eps), parts
-    return _shannon_value(parts, axes)
-
-
-def _fold_limit(dtype):
-    """Largest ``|log10 c|`` for which the scale ``1 / c**2`` of the
-    cotangent may be applied to the real weights instead of the complex
-    result (see :func:`_shannon_core_vjp`): well inside the float range."""
-    return 100.0 if dtype == np.float64 else 5.0
+        _LAST.key, _LAST.stats = (S, power, axes, eps), stats
+    _, tot, slog, _ = stats
+    h = np.log(tot) - slog / tot
+    h = h.mean(axis=-1) if frame else h[:, 0]
+    real = np.abs(np.zeros(1, dtype=S.dtype)).dtype
+    return h.astype(real if real.kind == "f" else np.float64).reshape(S.shape[:-2])
 
 
 def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
-    """Gradient set-up: the cotangent for an incoming weight of 1 per signal
-    is computed here, at once, from the parts the value just computed (they
-    are temporaries, see :func:`_shannon_parts`); the VJP then scales it."""
     key = getattr(_LAST, "key", None)
     if key is not None and key[0] is S and key[1:] == (power, axes, eps):
-        parts = _LAST.parts
+        stats = _LAST.stats
     else:
-        parts = _shannon_parts(S, power, axes, eps)
-    _LAST.key = _LAST.parts = None
-    c, a, A, total, u, log_u = parts
-    # dh/dp = -(log q + p / q) = -(log q + 1) + eps / q with q = p + eps = u / T.
-    # Through p = A / T only the part of dh/dp that varies over the group
-    # counts (sum p = 1), so constants drop: dh/dA = (m - sum(p m)) / T with
-    # m = eps T / u - log u. Where T is 0 (held at 1, as in the value) S = 0
-    # and the gradient below is 0.
-    dh = np.divide(eps * total, u, out=u)
-    dh -= log_u
-    dh -= _group_dot(A, dh, axes) / total
-    # Magnitudes far below the maximum are floored in the slopes below: their
-    # S is (relatively) at most ~1e-154 (float64; ~1e-19 in float32), and an
-    # exact 1 / |S| there would overflow; every gradient stays finite.
-    a_floor = np.maximum(a, np.sqrt(np.finfo(a.dtype).tiny), out=a)  # a is not needed after
-    if power != 1:
-        dh *= power * a_floor ** (power - 1)
-    # A real function of complex S gets autograd's cotangent dRe - i dIm:
-    # d|S| = conj(S) / |S| with |S| = c a (0 at S = 0: there S itself is 0
-    # below, so dh may keep any finite value where a = 0).
-    np.divide(dh, a_floor, out=dh)
-    # The weight of each group, 1 / (T c) (a per-frame mean: also 1 / frames),
-    # and a second 1 / c for the magnitude's c. In range, both go into the
-    # real weights; with an extreme c the second one is applied after
-    # multiplying by S, so that float32 stays in range for amplitudes from
-    # 1e-30 to 1e+30.
-    weight = 1.0 / (total * c)
-    if axes == (-2,):
-        weight = weight / total.shape[-1]
-    log_c = np.abs(np.log10(c))
-    fold = bool(np.all(log_c <= _fold_limit(a.dtype)))
-    dh *= weight / c if fold else weight
-    if np.iscomplexobj(S):
-        # handed out: a buffer reused only once nothing refers to it
-        unit = recycled_like("entropy_cotangent", S) if S.nbytes >= _SCRATCH_FROM_BYTES \
-            else np.empty_like(S)
-        np.multiply(S.real, dh, out=unit.real)
-        np.multiply(S.imag, dh, out=unit.imag)
-        np.negative(unit.imag, out=unit.imag)
-    else:  # a real (magnitude) array: d|S|/dS = sign(S)
-        unit = S * dh
-    if not fold:
-        for b, factor in np.ndenumerate((1.0 / c)[..., 0, 0]):
-            unit[b] *= factor.item()
-    # the cotangent for an incoming weight of 1 per signal; the first VJP
-    # call that needs another weight scales it in place (one real scalar per
-    # signal), later calls (another backward pass over the same tape) scale
-    # a copy by their weight relative to that one
-    state = {"applied": None}
+        stats = _kernels.entropy_stats(_groups(S), power, eps, axes == (-2,))
+    _LAST.key = _LAST.stats = None
+    frame = axes == (-2,)
 
     def vjp(g):
-        g = np.broadcast_to(np.asarray(g, dtype=unit.real.dtype), unit.shape[:-2])
-        applied = state["applied"]
-        if applied is None:
-            state["applied"] = g.copy()
-            if (g == 1).all():
-                return unit
-            if (g != 0).all():
-                for b, factor in np.ndenumerate(g):
-                    unit[b] *= factor.item()
-                return unit
-            state["applied"] = np.ones_like(g)
-            applied = state["applied"]
-        return unit * (g / applied)[..., None, None]
+        weight = np.broadcast_to(np.asarray(g, dtype=np.float64), S.shape[:-2]).reshape(-1)
+        if frame:  # the mean over frames
+            weight = weight / S.shape[-1]
+        return _kernels.entropy_cotangent(_groups(S), power, eps, frame, stats,
+                                          weight).reshape(S.shape)
     return vjp
 
 
@@ -300,7 +178,7 @@ def mean_shannon_entropy_and_vjp(S, power=1, scope="global", eps=EPS):
     """
     axes = _axes(scope)
     power = check_real(power, "power", low=0.0, low_open=True)
-    h = _shannon_core.fun(S, power, axes, eps, True)  # hands its parts to the VJP below
+    h = _shannon_core.fun(S, power, axes, eps, True)  # hands its statistics to the VJP below
     vjp = _shannon_core_vjp(h, S, power, axes, eps, True)
     if not np.isfinite(h).all():
         raise ValueError("S contains NaN or infinite values")

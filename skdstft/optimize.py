@@ -25,6 +25,7 @@ from scipy.optimize import minimize as scipy_minimize
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
+from ._kernels import run_serially
 from ._validation import check_choice, check_int, check_real
 
 __all__ = ["OptimizeResult", "minimize", "run_restarts", "restart_inits"]
@@ -351,8 +352,9 @@ def single_blas_thread():
 
 def _run_one(fun, x0, bounds, options):
     """One restart, isolated: BLAS pinned to one thread (bit-identical results
-    whichever process runs it) and any exception reported, not raised."""
-    with single_blas_thread(), warnings.catch_warnings():
+    whichever process runs it), the compiled kernels on one thread too (no
+    oversubscription in a worker), and any exception reported, not raised."""
+    with single_blas_thread(), run_serially(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
             return minimize(fun, x0, bounds, **options)

@@ -1,4 +1,4 @@
-"""Forward kernels of the DSTFT (math.md §2), in plain numpy/scipy.
+"""Forward kernels of the DSTFT (math.md §2): scipy FFTs and compiled sums.
 
 Every quantity the library computes -- the transform and each of its partial
 derivatives (math.md §3, paper Remark IV.1) -- has the form
@@ -11,28 +11,31 @@ chosen from the shape of the window lengths:
 
 * lengths constant over frequency (scalar or ``(1, T)``): window every frame
   once and take one real FFT per frame, ``O(T K log K)``;
-* lengths varying in frequency (``(F, 1)`` or ``(F, T)``): a DFT written as
-  matrix products; for ``(F, 1)`` with a common fractional offset a single
-  precomputed ``(F, K)`` windowed-DFT matrix, otherwise chunks of frames whose
-  ``(F, T_chunk, K)`` window tensor stays within ``chunk_bytes``.
+* lengths varying in frequency (``(F, 1)`` or ``(F, T)``): compiled sums
+  over each window's own support (:mod:`skdstft._kernels`), read straight
+  from the padded signal; every requested window kind in one loop.
 
 :func:`windowed_adjoint` is the transpose (an overlap-add), used for the
 gradient with respect to the signal. Frames are gathered in FFT order
 (``m = 0..K/2-1, -K/2..-1``) so that no spectrum shift is needed.
 """
 
+import functools
+
 import numpy as np
 import scipy.fft
 
+from . import _kernels
 from ._reductions import real_dot
 from ._scratch import scratch as work_buffer
-from .windows import frame_offsets
+from .windows import frame_offsets, frame_windows, get_window, normalization_power
 
 __all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_inner",
            "windowed_adjoint", "DEFAULT_CHUNK_BYTES"]
 
 DEFAULT_CHUNK_BYTES = 8 * 2**20
-"""Memory budget (bytes) of one ``(F, T_chunk, K)`` temporary in the DFT backend."""
+"""Memory budget (bytes) of one work array of the frequency-varying backend's
+direct route (window values on the support points of a chunk of frames)."""
 
 
 class Frames:
@@ -56,7 +59,21 @@ class Frames:
     pad, n_samples : int
     """
 
-    __slots__ = ("data", "frac", "offsets", "start", "_index", "pad", "n_samples", "dtype")
+    __slots__ = ("padded", "_data", "_scratch", "frac", "offsets", "start", "_index", "pad",
+                 "n_samples", "dtype")
+
+    @property
+    def data(self):
+        """The frames (B, T, K), gathered from ``padded`` on first use (the
+        compiled frequency-varying kernels read ``padded`` directly)."""
+        if self._data is None and self.padded is not None:
+            self._data = _frame_data(self.padded, self.start, self.frac.shape[0], self.pad,
+                                     self._scratch)
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
 
     @property
     def common_frac(self):
@@ -98,7 +115,8 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
     pad = n_fft + 1  # room for a clamped frame on either side
     start = floor + pad
     frames = Frames()
-    frames.data = None
+    frames._data = frames.padded = None
+    frames._scratch = scratch
     if data:
         padded_shape = x.shape[:-1] + (n_samples + 2 * pad,)
         if scratch:
@@ -108,17 +126,7 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
         else:
             padded = np.zeros(padded_shape, dtype=dtype)
         padded[..., pad:pad + n_samples] = x
-        # runs[..., i, :] = padded[..., i:i + K/2], a read-only view
-        # (sliding_window_view's argument checks cost more than the copy of
-        # a short signal)
-        runs = np.lib.stride_tricks.as_strided(
-            padded, padded.shape[:-1] + (padded.shape[-1] - half + 1, half),
-            padded.strides + padded.strides[-1:], writeable=False)
-        frames_shape = x.shape[:-1] + (positions.shape[0], n_fft)
-        frames.data = (work_buffer("frames", frames_shape, dtype) if scratch
-                       else np.empty(frames_shape, dtype=dtype))
-        _copy_runs(frames.data[..., :half], runs, start)         # m = 0 .. K/2 - 1
-        _copy_runs(frames.data[..., half:], runs, start - half)  # m = -K/2 .. -1
+        frames.padded = padded
     frames.frac = frac
     frames.offsets = frame_offsets(n_fft, dtype)
     frames.start = start
@@ -127,6 +135,24 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
     frames.n_samples = n_samples
     frames.dtype = dtype
     return frames
+
+
+def _frame_data(padded, start, n_frames, pad, scratch):
+    """``data[..., n, j] = padded[..., start[n] + m_j]`` (see :class:`Frames`)."""
+    n_fft = pad - 1
+    half = n_fft // 2
+    # runs[..., i, :] = padded[..., i:i + K/2], a read-only view
+    # (sliding_window_view's argument checks cost more than the copy of
+    # a short signal)
+    runs = np.lib.stride_tricks.as_strided(
+        padded, padded.shape[:-1] + (padded.shape[-1] - half + 1, half),
+        padded.strides + padded.strides[-1:], writeable=False)
+    frames_shape = padded.shape[:-1] + (n_frames, n_fft)
+    data = (work_buffer("frames", frames_shape, padded.dtype) if scratch
+            else np.empty(frames_shape, dtype=padded.dtype))
+    _copy_runs(data[..., :half], runs, start)         # m = 0 .. K/2 - 1
+    _copy_runs(data[..., half:], runs, start - half)  # m = -K/2 .. -1
+    return data
 
 
 def _copy_runs(dest, runs, rows):
@@ -181,18 +207,6 @@ def _phase(n_fft, frac, dtype):
     return phase[:, :n_freqs].astype(_complex_dtype(dtype), copy=False)
 
 
-def _dft_basis(n_fft, offsets, dtype):
-    """(F, K, 2) real basis: cos and -sin of ``2 pi k m / K``."""
-    k = np.arange(n_fft // 2 + 1, dtype=np.float64)
-    angle = (2 * np.pi / n_fft) * np.outer(k, offsets.astype(np.float64))
-    return np.stack([np.cos(angle), -np.sin(angle)], axis=-1).astype(dtype)
-
-
-def _chunk_frames(n_freqs, n_fft, n_batch, n_frames, itemsize, chunk_bytes):
-    per_frame = max(1, n_freqs * n_fft * max(1, n_batch) * itemsize)
-    return int(max(1, min(n_frames, chunk_bytes // per_frame)))
-
-
 def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFAULT_CHUNK_BYTES,
                        overwrite=False, n_windows=None):
     """``U`` of the module docstring for a window function ``v``.
@@ -207,10 +221,14 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
         1), sampled at the frame offsets in FFT order: shape ``(..., K)``, or
         multiplied into ``multiply`` in place
         (:func:`skdstft.windows.frame_windows` with its window, ``n_fft``,
-        normalization and kind bound).
+        normalization and kind bound). For lengths varying in frequency it
+        must be ``functools.partial(frame_windows, window, n_fft=...,
+        normalization=..., kind=...)``: the compiled kernels read the window,
+        normalization and kinds from it and evaluate the windows themselves.
     n_fft : int
     chunk_bytes : int
-        Memory budget of one temporary in the frequency-varying backend.
+        Memory budget of the work arrays of the frequency-varying backend's
+        direct route (windows without cosine coefficients).
     overwrite : bool
         Allow the FFT backend to window ``frames.data`` in place (saves one
         ``(B, T, K)`` temporary); the frames must not be used afterwards.
@@ -227,68 +245,69 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     many = n_windows is not None
     count = n_windows if many else 1
     dtype = frames.dtype
-    data = frames.data
-    n_batch, n_frames = data.shape[0], data.shape[1]
-    n_freqs = n_fft // 2 + 1
     lam = _as_2d(win_length, dtype)
+    if lam.shape[0] != 1:
+        outs = _kernels.forward(frames.padded, frames.start, frames.frac.astype(np.float64),
+                                _full_lengths(lam, n_fft, frames), n_fft,
+                                *_window_spec(window_fn, count), _complex_dtype(dtype), chunk_bytes)
+        return outs if many else outs[0]
+    data = frames.data
+    n_frames = data.shape[1]
     frac = frames.frac
     common = frames.common_frac
 
     def each(windows):
         return windows if many else (windows,)
 
-    if lam.shape[0] == 1:
-        # the last window may go into the frames themselves (``overwrite``)
-        # (a copy lives in a reusable buffer: it is dropped after its FFT)
-        in_place = [overwrite and i == count - 1 for i in range(count)]
-        targets = [data if own else work_buffer(f"windowed{i}", data.shape, dtype)
-                   for i, own in enumerate(in_place)]
-        if lam.shape[1] == 1 and common is not None:
-            ws = each(window_fn(lam[0], np.full(1, common, dtype)))  # windows (K,)
-            windowed = [np.multiply(data, w, out=t) for w, t in zip(ws, targets)]
-        else:  # one window per frame, multiplied straight into copies of the frames
-            for t in targets:
-                if t is not data:
-                    t[...] = data
-            windowed = targets
-            lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-            window_fn(lam_col, frac[:, None], multiply=tuple(windowed) if many else windowed[0])
-        phase = _phase(n_fft, frac, dtype)
-        specs = []
-        for i in range(count):
-            spec = scipy.fft.rfft(windowed[i], axis=-1, overwrite_x=True)  # (B, T, F)
-            windowed[i] = None  # free each windowed copy as soon as it is used
-            if phase is not None:
-                spec *= phase  # in the FFT's own (T, F) layout
-            specs.append(spec)
-        outs = [np.swapaxes(spec, -1, -2) for spec in specs]
-        return tuple(outs) if many else outs[0]
-    basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2)
-    outs = [np.empty((n_batch, n_freqs, n_frames), dtype=_complex_dtype(dtype))
-            for _ in range(count)]
+    # the last window may go into the frames themselves (``overwrite``)
+    # (a copy lives in a reusable buffer: it is dropped after its FFT)
+    in_place = [overwrite and i == count - 1 for i in range(count)]
+    targets = [data if own else work_buffer(f"windowed{i}", data.shape, dtype)
+               for i, own in enumerate(in_place)]
     if lam.shape[1] == 1 and common is not None:
-        for out, w in zip(outs, each(window_fn(lam, np.full((1, 1), common, dtype)))):  # (F, K)
-            mat = np.concatenate([basis[..., 0] * w, basis[..., 1] * w], axis=0)  # (2F, K)
-            prod = data @ mat.T  # (B, T, 2F)
-            out.real = np.swapaxes(prod[..., :n_freqs], -1, -2)
-            out.imag = np.swapaxes(prod[..., n_freqs:], -1, -2)
-    else:
-        lam = np.broadcast_to(lam, (n_freqs, n_frames))
-        step = _chunk_frames(n_freqs, n_fft, n_batch * count, n_frames, dtype.itemsize,
-                             chunk_bytes)
-        for start in range(0, n_frames, step):
-            sl = slice(start, min(start + step, n_frames))
-            ws = each(window_fn(lam[:, sl, None], frac[None, sl, None]))  # (F, Tc, K)
-            for out, w in zip(outs, ws):
-                # (B, F, Tc, K) @ (F, K, 2) -> (B, F, Tc, 2)
-                prod = (data[:, None, sl, :] * w) @ basis
-                out.real[:, :, sl] = prod[..., 0]
-                out.imag[:, :, sl] = prod[..., 1]
+        ws = each(window_fn(lam[0], np.full(1, common, dtype)))  # windows (K,)
+        windowed = [np.multiply(data, w, out=t) for w, t in zip(ws, targets)]
+    else:  # one window per frame, multiplied straight into copies of the frames
+        for t in targets:
+            if t is not data:
+                t[...] = data
+        windowed = targets
+        lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
+        window_fn(lam_col, frac[:, None], multiply=tuple(windowed) if many else windowed[0])
     phase = _phase(n_fft, frac, dtype)
-    if phase is not None:
-        for out in outs:
-            out *= phase.T
+    specs = []
+    for i in range(count):
+        spec = scipy.fft.rfft(windowed[i], axis=-1, overwrite_x=True)  # (B, T, F)
+        windowed[i] = None  # free each windowed copy as soon as it is used
+        if phase is not None:
+            spec *= phase  # in the FFT's own (T, F) layout
+        specs.append(spec)
+    outs = [np.swapaxes(spec, -1, -2) for spec in specs]
     return tuple(outs) if many else outs[0]
+
+
+def _full_lengths(lam, n_fft, frames):
+    """``lam`` (F or 1, T or 1) as a float64 (F, T) view for the kernels."""
+    return np.broadcast_to(lam.astype(np.float64, copy=False),
+                           (n_fft // 2 + 1, frames.frac.shape[0]))
+
+
+def _window_spec(window_fn, count):
+    """``(window, p, kind codes)`` of a window function made by
+    ``functools.partial(frame_windows, window, n_fft=..., normalization=..., kind=...)``
+    (as :mod:`skdstft.autodiff` makes them): the compiled kernels evaluate
+    the windows themselves."""
+    if not (isinstance(window_fn, functools.partial) and window_fn.func is frame_windows):
+        raise TypeError("window_fn must be functools.partial(frame_windows, window, ...) for "
+                        "lengths that vary in frequency")
+    window = get_window(window_fn.args[0] if window_fn.args else window_fn.keywords["window"])
+    kw = window_fn.keywords
+    kinds = kw.get("kind", "value")
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    if len(kinds) != count:
+        raise ValueError(f"window_fn evaluates {len(kinds)} windows, n_windows asks for {count}")
+    p = normalization_power(kw.get("normalization", "l1"))
+    return window, p, tuple(_kernels.KINDS.index(k) for k in kinds)
 
 
 # Frames per block of :func:`windowed_inner`: about 1 MB of float64 samples,
@@ -353,47 +372,31 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
     transforms. Returns a real array (B, N).
     """
     dtype = frames.dtype
+    lam = _as_2d(win_length, dtype)
+    if lam.shape[0] != 1:
+        window, p, _ = _window_spec(window_fn, 1)
+        return _kernels.adjoint(cotangent, frames.start, frames.frac.astype(np.float64),
+                                _full_lengths(lam, n_fft, frames), n_fft, window, p, frames.pad,
+                                frames.n_samples, dtype, chunk_bytes)
     n_batch, n_frames = cotangent.shape[0], frames.frac.shape[0]
     n_freqs = n_fft // 2 + 1
     phase = _phase(n_fft, frames.frac, dtype)  # (T, F)
-    lam = _as_2d(win_length, dtype)
     common = frames.common_frac
-    if lam.shape[0] == 1:
-        # r[n, m] = Re sum_{k=0}^{K/2} h[k, n] e^{-2 pi i k m / K}, h = g phase:
-        # an inverse real FFT of conj(h) with the interior bins halved (irfft
-        # doubles them), built in one (B, T, F) buffer
-        c = np.empty((n_batch, n_frames, n_freqs), dtype=_complex_dtype(dtype))
-        np.conjugate(np.swapaxes(cotangent, -1, -2), out=c)
-        if phase is not None:
-            c *= np.conj(phase)
-        c[..., 1:n_freqs - 1] *= 0.5
-        r = scipy.fft.irfft(c, n=n_fft, axis=-1, overwrite_x=True)  # (B, T, K)
-        r *= n_fft
-        if lam.shape[1] == 1 and common is not None:
-            r *= window_fn(lam[0], np.full(1, common, dtype))
-        else:
-            lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-            window_fn(lam_col, frames.frac[:, None], multiply=r)
+    # r[n, m] = Re sum_{k=0}^{K/2} h[k, n] e^{-2 pi i k m / K}, h = g phase:
+    # an inverse real FFT of conj(h) with the interior bins halved (irfft
+    # doubles them), built in one (B, T, F) buffer
+    c = np.empty((n_batch, n_frames, n_freqs), dtype=_complex_dtype(dtype))
+    np.conjugate(np.swapaxes(cotangent, -1, -2), out=c)
+    if phase is not None:
+        c *= np.conj(phase)
+    c[..., 1:n_freqs - 1] *= 0.5
+    r = scipy.fft.irfft(c, n=n_fft, axis=-1, overwrite_x=True)  # (B, T, K)
+    r *= n_fft
+    if lam.shape[1] == 1 and common is not None:
+        r *= window_fn(lam[0], np.full(1, common, dtype))
     else:
-        h = cotangent if phase is None else cotangent * phase.T  # (B, F, T)
-        basis = _dft_basis(n_fft, frames.offsets, dtype)  # (F, K, 2): cos, -sin
-        # Re(h (cos - i sin)) = h.real cos + h.imag sin
-        basis_t = np.stack([basis[..., 0], -basis[..., 1]], axis=1)  # (F, 2, K)
-        hr = np.stack([h.real, h.imag], axis=-1).astype(dtype, copy=False)  # (B, F, T, 2)
-        if lam.shape[1] == 1 and common is not None:
-            w = window_fn(lam, np.full((1, 1), common, dtype))  # (F, K)
-            mr = basis_t[:, 0, :] * w  # (F, K)
-            mi = basis_t[:, 1, :] * w
-            r = np.swapaxes(hr[..., 0], -1, -2) @ mr + np.swapaxes(hr[..., 1], -1, -2) @ mi
-        else:
-            lam = np.broadcast_to(lam, (n_freqs, n_frames))
-            r = np.empty((n_batch, n_frames, n_fft), dtype=dtype)
-            step = _chunk_frames(n_freqs, n_fft, n_batch, n_frames, dtype.itemsize, chunk_bytes)
-            for start in range(0, n_frames, step):
-                sl = slice(start, min(start + step, n_frames))
-                w = window_fn(lam[:, sl, None], frames.frac[None, sl, None])  # (F, Tc, K)
-                p = hr[:, :, sl, :] @ basis_t  # (B, F, Tc, K)
-                r[:, sl, :] = np.einsum("bfnk,fnk->bnk", p, w)
+        lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
+        window_fn(lam_col, frames.frac[:, None], multiply=r)
     return _overlap_add(frames, r.astype(dtype, copy=False))
 
 

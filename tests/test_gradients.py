@@ -246,7 +246,9 @@ def test_float32_gradients_are_close_to_float64():
 @pytest.mark.parametrize("shape", SHAPES)
 def test_gradients_on_the_cosine_window_fast_path(window, normalization, shape, monkeypatch):
     """n_fft = 32 and enough frames: hann and blackman windows go through the
-    matrix-product route of windows.frame_windows (n_fft = 16 above does not)."""
+    matrix-product route of windows.frame_windows (n_fft = 16 above does not)
+    for lengths constant in frequency, and through the compiled kernels'
+    rotation route for lengths varying in frequency."""
     from skdstft import windows
     calls = []
     fast = windows._cosine_frame_windows
@@ -278,8 +280,8 @@ def test_gradients_on_the_cosine_window_fast_path(window, normalization, shape, 
     for a, b in zip(g, r):
         assert np.shape(a) == np.shape(b)
         assert rel_err(a, b) <= 1e-10
-    assert {"value", "dlam", "dt"} <= set(calls)
     if shape in ("scalar", "time"):
+        assert {"value", "dlam", "dt"} <= set(calls)
         fd = central_fd(lambda v: ours(x, _as_lam(v, lam), positions), lam, 1e-5)
         assert rel_err(g[1], fd) <= 1e-6
 

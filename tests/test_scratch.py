@@ -59,34 +59,10 @@ def test_cached_objective_frames_survive_other_transforms():
     assert objective(np.array([150.0])) == before
 
 
-def test_a_recycled_buffer_is_reused_only_once_dropped():
-    like = np.empty((30, 40), dtype=np.complex128)
-    first = _scratch.recycled_like("test-recycled", like)
-    first[...] = 1.0
-    view = first[3:5]
-    del first
-    second = _scratch.recycled_like("test-recycled", like)  # a view is still alive
-    assert not np.shares_memory(second, view)
-    assert np.all(view == 1.0)
-    del view
-    address = second.__array_interface__["data"][0]
-    del second
-    third = _scratch.recycled_like("test-recycled", like)  # nothing holds it now
-    assert third.__array_interface__["data"][0] == address
-    assert third.shape == like.shape and third.dtype == like.dtype
-
-
-def test_a_recycled_buffer_follows_the_layout_of_its_model():
-    like = np.empty((4, 50, 60), dtype=np.complex64).transpose(0, 2, 1)
-    out = _scratch.recycled_like("test-recycled-layout", like)
-    assert out.shape == like.shape and out.strides == np.empty_like(like).strides
-
-
-def test_an_entropy_gradient_kept_by_the_caller_is_not_overwritten(monkeypatch):
+def test_an_entropy_gradient_kept_by_the_caller_is_not_overwritten():
     import autograd
 
     from skdstft import losses
-    monkeypatch.setattr(losses, "_SCRATCH_FROM_BYTES", 0)  # the recycled path at every size
     rng = np.random.default_rng(2)
     S1 = rng.standard_normal((33, 20)) + 1j * rng.standard_normal((33, 20))
     S2 = rng.standard_normal((33, 20)) + 1j * rng.standard_normal((33, 20))

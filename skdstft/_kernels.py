@@ -1,0 +1,663 @@
+"""Compiled (numba) kernels: the frequency-varying DSTFT (math.md §2-4) and
+the Shannon entropy's value and gradient (the section at the end).
+
+For window lengths that vary along frequency (``(F, 1)`` or ``(F, T)``) every
+bin has its own window, so no FFT applies; the transform, its derivative
+windows and its adjoint are sums over each window's own support:
+
+    U[k, n] = e^{2 pi i k f_n / K} sum_{m in supp} x[floor(t_n) + m] v_{k,n}(m - f_n) e^{-2 pi i k m / K}
+
+with ``supp = {m : |(m - f_n) / lam[k, n]| <= 1/2}`` (the test of
+:func:`skdstft.windows.contracted_window`, in float64) within the frame's
+offsets ``-K/2 .. K/2 - 1``. Two ways of evaluating the windows:
+
+* **rotation** -- cosine sums of at most two harmonics (``hann``,
+  ``blackman``: :attr:`Window.cosine_coefficients`): the window's
+  ``exp(2 pi i u)`` and the DFT twiddle ``exp(-2 pi i k m / K)`` are stepped
+  along ``m`` by one complex multiplication each, so no transcendental
+  function is evaluated per sample (one per bin and frame starts the
+  phasors). A rotation's rounding grows with the number of steps (at most
+  ``K``): about ``K`` ulps in the worst case, far below the tests' 1e-12.
+* **direct** -- every other window (the lowered ``gaussian`` and windows
+  registered with :func:`skdstft.windows.register_window`, whose ``b`` and
+  ``b'`` are Python callables): the points ``(lam, m - f)`` of each support
+  are laid out flat, ``b`` and ``b'`` are evaluated on them once in numpy
+  (:func:`skdstft.windows` formulas), and the compiled loop sums them
+  against a twiddle table.
+
+Frames run in parallel (``prange``); each frame is computed by one thread
+in a fixed order and nothing is reduced across frames, so results are the
+same bits for any number of threads. The transforms are compiled twice
+from the same code, parallel and serial (the other kernels, short passes
+over memory, only serial): :func:`run_serially` (used where BLAS
+is pinned to one thread, e.g. inside joblib workers) selects the serial
+build, so no thread pool is started there and no two threading layers
+compete; threads other than the main one always run the serial build. The
+jit options live in :func:`_jit` only: ``cache=True`` (the
+compiled code is kept in ``__pycache__`` next to this file, or wherever
+``NUMBA_CACHE_DIR`` points), ``nogil``, no ``fastmath`` (bit-reproducible).
+``NUMBA_DISABLE_JIT=1`` runs the same code as Python, for debugging.
+"""
+
+import contextlib
+import os
+import threading
+
+import numba
+import numpy as np
+from numba import prange
+
+__all__ = ["forward", "adjoint", "entropy_stats", "entropy_cotangent", "run_serially",
+           "Compiled", "KINDS"]
+
+KINDS = ("value", "dlam", "dt")
+"""The window kinds a kernel computes, by code: 0, 1, 2."""
+
+_TWO_PI = 2.0 * np.pi
+
+
+def _jit(parallel):
+    """The one place of the jit options (see the module docstring)."""
+    return numba.njit(cache=True, nogil=True, parallel=parallel, fastmath=False,
+                      error_model="numpy")
+
+
+class Compiled:
+    """A kernel compiled twice from one Python function: ``parallel`` and ``serial``."""
+
+    def __init__(self, fn, parallel=True):
+        self.parallel = _jit(parallel)(fn)
+        self.serial = _jit(False)(fn) if parallel else self.parallel
+
+    def __call__(self, *args):
+        return (self.serial if _serial() else self.parallel)(*args)
+
+
+_LOCAL = threading.local()
+
+# The thread pool behind ``prange``: numba's own "workqueue" unless the user
+# chose one (NUMBA_THREADING_LAYER). OpenMP's idle threads spin for a while
+# after every parallel loop, and on a busy machine they took the CPU from
+# the numpy work that follows (a 0.05 ms reduction took 14 ms after an
+# OpenMP loop on this project's loaded 2-core machine); workqueue's threads
+# sleep. workqueue must not be entered from two threads at once, so only
+# the main thread runs the parallel builds (see :func:`_serial`).
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+
+
+def _serial():
+    """True when this call must run the serial build: inside
+    :func:`run_serially`, in any thread but the main one (joblib's or
+    dask's threads: no oversubscription, no concurrent use of the pool), or
+    with one thread configured."""
+    return (getattr(_LOCAL, "serial", False)
+            or threading.current_thread() is not threading.main_thread()
+            or numba.config.NUMBA_NUM_THREADS == 1)
+
+
+@contextlib.contextmanager
+def run_serially():
+    """Within this context the calling thread runs the kernels on one thread."""
+    before = getattr(_LOCAL, "serial", False)
+    _LOCAL.serial = True
+    try:
+        yield
+    finally:
+        _LOCAL.serial = before
+
+
+# --------------------------------------------------------------------------
+# shared pieces, called from the kernels
+
+@_jit(False)
+def _support(f, lam, half):
+    """``(lo, hi)``: the offsets ``m`` in ``[-half, half - 1]`` with
+    ``|(m - f) / lam| <= 1/2`` (empty when ``lo > hi``)."""
+    lo = int(np.ceil(f - 0.5 * lam))
+    hi = int(np.floor(f + 0.5 * lam))
+    # settle the edges with the exact test: the ceil and floor are at most
+    # one off (rounding), and a window shorter than the gap to the nearest
+    # sample has an empty support (lo > hi)
+    for _ in range(2):
+        if abs((lo - 1 - f) / lam) <= 0.5:
+            lo -= 1
+        if abs((hi + 1 - f) / lam) <= 0.5:
+            hi += 1
+    for _ in range(2):
+        if lo <= hi and abs((lo - f) / lam) > 0.5:
+            lo += 1
+        if lo <= hi and abs((hi - f) / lam) > 0.5:
+            hi -= 1
+    return max(lo, -half), min(hi, half - 1)
+
+
+@_jit(False)
+def _window_parts(lam, p):
+    """``lam**-p`` and ``lam**(-p - 1)``: the scales of the value and of the derivatives."""
+    return lam ** -p, lam ** (-p - 1.0)
+
+
+def twiddle_table(n_fft):
+    """``cos`` and ``sin`` of ``2 pi j / K``, ``j < K`` (float64)."""
+    angle = (_TWO_PI / n_fft) * np.arange(n_fft)
+    return np.cos(angle), np.sin(angle)
+
+
+# --------------------------------------------------------------------------
+# rotation route: cosine sums  b(u) = a0 + a1 cos(2 pi u) + a2 cos(4 pi u)
+
+def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s, out):
+    """``out[i, b, n, k]``: the transform with window kind ``i`` (0 value,
+    1 d/d lam, 2 d/d t) of signal ``b`` where ``want[i]`` (others untouched),
+    frames first in memory (as the FFT backend lays out its spectra).
+
+    ``xp`` (B, L): the padded signals; ``start`` (T,): where offset 0 of
+    frame ``n`` sits in ``xp``; ``frac`` (T,); ``lam`` (F, T) (a broadcast
+    view is fine); ``coef`` = (a0, a1, a2); ``tab_c``, ``tab_s``: the
+    twiddle table (:func:`twiddle_table`)."""
+    n_b = xp.shape[0]
+    n_f, n_t = lam.shape
+    half = n_fft // 2
+    a0, a1, a2 = coef[0], coef[1], coef[2]
+    d1, d2 = -_TWO_PI * a1, -2.0 * _TWO_PI * a2  # b'(u) = d1 sin(2 pi u) + d2 sin(4 pi u)
+    w_val, w_lam, w_t = want[0], want[1], want[2]
+    for n in prange(n_t):
+        f = frac[n]
+        s0 = start[n]
+        for k in range(n_f):
+            L = lam[k, n]
+            lo, hi = _support(f, L, half)
+            rc, rs = np.cos(_TWO_PI / L), np.sin(_TWO_PI / L)   # the window phasor's step
+            trc, trs = tab_c[k], -tab_s[k]                      # the twiddle's step
+            ang = _TWO_PI * (lo - f) / L
+            c_lo, s_lo = np.cos(ang), np.sin(ang)
+            idx = (k * lo) % n_fft
+            tc_lo, ts_lo = tab_c[idx], -tab_s[idx]
+            cv, cd = _window_parts(L, p)
+            il = 1.0 / L
+            ph = _TWO_PI * k * f / n_fft
+            pc, ps = np.cos(ph), np.sin(ph)
+            # An integer position (f = 0, the usual case) centres the
+            # support on m = 0: the window and its length derivative are
+            # even in m, the time derivative odd, so each step of the
+            # phasors serves the offsets m and -m (half the operations).
+            mirrored = f == 0.0 and lo == -hi and hi > 0
+            if mirrored:
+                c_lo, s_lo = rc, rs                  # the phasors at m = 1
+                tc_lo, ts_lo = trc, trs
+            for b in range(n_b):
+                c1, s1, tc, ts = c_lo, s_lo, tc_lo, ts_lo
+                vr = vi = lr = li = dr = di = 0.0
+                if mirrored:
+                    x0 = xp[b, s0]                   # m = 0: u = 0, b'(0) = 0
+                    vr = (a0 + a1 + a2) * x0
+                    lr = p * vr
+                    for m in range(1, hi + 1):
+                        xa = xp[b, s0 + m]
+                        xb = xp[b, s0 - m]
+                        even_re = (xa + xb) * tc     # x[m] tw + x[-m] conj(tw)
+                        even_im = (xa - xb) * ts
+                        odd_re = (xa - xb) * tc      # x[m] tw - x[-m] conj(tw)
+                        odd_im = (xa + xb) * ts
+                        bval = a0 + a1 * c1 + a2 * (c1 * c1 - s1 * s1)
+                        if w_val:
+                            vr += bval * even_re
+                            vi += bval * even_im
+                        if w_lam or w_t:
+                            bder = d1 * s1 + d2 * (2.0 * c1 * s1)
+                            if w_lam:
+                                v = p * bval + (m * il) * bder
+                                lr += v * even_re
+                                li += v * even_im
+                            if w_t:
+                                dr += bder * odd_re
+                                di += bder * odd_im
+                        c1, s1 = c1 * rc - s1 * rs, s1 * rc + c1 * rs
+                        tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
+                for m in range(lo, hi + 1 if not mirrored else lo):
+                    xv = xp[b, s0 + m]
+                    re = xv * tc
+                    im = xv * ts
+                    bval = a0 + a1 * c1 + a2 * (c1 * c1 - s1 * s1)
+                    if w_val:
+                        vr += bval * re
+                        vi += bval * im
+                    if w_lam or w_t:
+                        bder = d1 * s1 + d2 * (2.0 * c1 * s1)
+                        if w_lam:  # -(p b(u) + u b'(u)), u = (m - f) / lam
+                            v = p * bval + ((m - f) * il) * bder
+                            lr += v * re
+                            li += v * im
+                        if w_t:
+                            dr += bder * re
+                            di += bder * im
+                    c1, s1 = c1 * rc - s1 * rs, s1 * rc + c1 * rs
+                    tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
+                # the scale of each kind, and the phase e^{2 pi i k f / K}
+                if w_val:
+                    out[0, b, n, k] = complex(vr * pc - vi * ps, vr * ps + vi * pc) * cv
+                if w_lam:
+                    out[1, b, n, k] = complex(lr * pc - li * ps, lr * ps + li * pc) * -cd
+                if w_t:
+                    out[2, b, n, k] = complex(dr * pc - di * ps, dr * ps + di * pc) * cd
+
+
+def _adjoint_cosine_fn(g, start, frac, lam, n_fft, coef, p, tab_c, tab_s, r):
+    """``r[b, n, m + K/2] = sum_k w_{k,n}(m - f_n) Re(g[b, k, n] e^{2 pi i k f_n / K}
+    e^{-2 pi i k m / K})``: the transpose of the value transform applied to
+    the cotangent ``g`` (complex (B, F, T)), frame by frame, before the
+    overlap-add (bins added in ascending order); rotation route. ``r``
+    (B, T, K) is overwritten."""
+    n_b = g.shape[0]
+    n_f, n_t = lam.shape
+    half = n_fft // 2
+    a0, a1, a2 = coef[0], coef[1], coef[2]
+    for n in prange(n_t):
+        f = frac[n]
+        for b in range(n_b):
+            r[b, n, :] = 0.0
+        for k in range(n_f):
+            L = lam[k, n]
+            lo, hi = _support(f, L, half)
+            rc, rs = np.cos(_TWO_PI / L), np.sin(_TWO_PI / L)
+            trc, trs = tab_c[k], -tab_s[k]
+            ang = _TWO_PI * (lo - f) / L
+            c_lo, s_lo = np.cos(ang), np.sin(ang)
+            idx = (k * lo) % n_fft
+            tc_lo, ts_lo = tab_c[idx], -tab_s[idx]
+            cv, _ = _window_parts(L, p)
+            ph = _TWO_PI * k * f / n_fft
+            phase = complex(np.cos(ph), np.sin(ph))
+            for b in range(n_b):
+                gv = g[b, k, n] * phase * cv
+                gr, gi = gv.real, gv.imag
+                c1, s1, tc, ts = c_lo, s_lo, tc_lo, ts_lo
+                for m in range(lo, hi + 1):
+                    bval = a0 + a1 * c1 + a2 * (c1 * c1 - s1 * s1)
+                    r[b, n, m + half] += bval * (gr * tc - gi * ts)
+                    c1, s1 = c1 * rc - s1 * rs, s1 * rc + c1 * rs
+                    tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
+
+
+# --------------------------------------------------------------------------
+# direct route: b and b' evaluated in numpy on the flat support points
+
+def _layout_fn(frac, lam, t0, t1, half, lo, count):
+    """``lo[n - t0, k]`` and ``count[n - t0, k]``: each support's first offset and size."""
+    n_f = lam.shape[0]
+    for n in prange(t0, t1):
+        for k in range(n_f):
+            a, z = _support(frac[n], lam[k, n], half)
+            lo[n - t0, k] = a
+            count[n - t0, k] = max(0, z - a + 1)
+
+
+def _points_fn(frac, lam, t0, t1, lo, count, offs, tau, lam_flat):
+    """The support points ``(m - f_n, lam[k, n])``, laid out by ``offs``."""
+    n_f = lam.shape[0]
+    for n in prange(t0, t1):
+        for k in range(n_f):
+            o = offs[(n - t0) * n_f + k]
+            for i in range(count[n - t0, k]):
+                tau[o + i] = (lo[n - t0, k] + i) - frac[n]
+                lam_flat[o + i] = lam[k, n]
+
+
+def _forward_table_fn(xp, start, frac, t0, t1, lo, count, offs, wins, want, n_fft,
+                      tab_c, tab_s, out):
+    """As :func:`_forward_cosine_fn` for frames ``t0 .. t1 - 1``, the window
+    values of each kind ``i`` (with ``want[i]``) given at the support points
+    (``wins[i]``, laid out by ``offs``)."""
+    n_b = xp.shape[0]
+    n_f = lo.shape[1]
+    for n in prange(t0, t1):
+        f = frac[n]
+        s0 = start[n]
+        acc = np.empty(6)
+        for b in range(n_b):
+            for k in range(n_f):
+                acc[:] = 0.0
+                a = lo[n - t0, k]
+                o = offs[(n - t0) * n_f + k]
+                idx = (k * a) % n_fft
+                for i in range(count[n - t0, k]):
+                    xv = xp[b, s0 + a + i]
+                    re = xv * tab_c[idx]
+                    im = -xv * tab_s[idx]
+                    for q in range(3):
+                        if want[q]:
+                            v = wins[q, o + i]
+                            acc[2 * q] += v * re
+                            acc[2 * q + 1] += v * im
+                    idx += k
+                    if idx >= n_fft:
+                        idx -= n_fft
+                ph = _TWO_PI * k * f / n_fft
+                pc, ps = np.cos(ph), np.sin(ph)
+                for q in range(3):
+                    if want[q]:
+                        re, im = acc[2 * q], acc[2 * q + 1]
+                        out[q, b, n, k] = complex(re * pc - im * ps, re * ps + im * pc)
+
+
+def _adjoint_table_fn(g, frac, t0, t1, lo, count, offs, win, n_fft, tab_c, tab_s, r):
+    """As :func:`_adjoint_cosine_fn` for frames ``t0 .. t1 - 1``, the window
+    values given at the support points (``win``, laid out by ``offs``)."""
+    n_b = g.shape[0]
+    n_f = lo.shape[1]
+    half = n_fft // 2
+    for n in prange(t0, t1):
+        f = frac[n]
+        for b in range(n_b):
+            r[b, n, :] = 0.0
+            for k in range(n_f):
+                ph = _TWO_PI * k * f / n_fft
+                gv = g[b, k, n] * complex(np.cos(ph), np.sin(ph))
+                a = lo[n - t0, k]
+                o = offs[(n - t0) * n_f + k]
+                idx = (k * a) % n_fft
+                for i in range(count[n - t0, k]):
+                    # Re(gv (tc - i ts)) = gv.re tc + gv.im ts
+                    r[b, n, a + i + half] += win[o + i] * (gv.real * tab_c[idx] + gv.imag * tab_s[idx])
+                    idx += k
+                    if idx >= n_fft:
+                        idx -= n_fft
+
+
+def _overlap_add_fn(r, start, pad, out):
+    """``out[b, start[n] + m - pad] += r[b, n, m + K/2]`` inside ``[0, N)``, in
+    frame order (serial: frames overlap)."""
+    n_b, n_t, n_fft = r.shape
+    half = n_fft // 2
+    n_samples = out.shape[1]
+    out[:] = 0.0
+    for b in range(n_b):
+        for n in range(n_t):
+            base = start[n] - pad - half
+            for j in range(n_fft):
+                i = base + j
+                if 0 <= i < n_samples:
+                    out[b, i] += r[b, n, j]
+
+
+# Only the transforms run in parallel: the other kernels are short passes
+# over memory, where a parallel loop saves less than its compilation (about
+# 10 s each, once per cache) and its thread wake-ups cost.
+_forward_cosine = Compiled(_forward_cosine_fn)
+_adjoint_cosine = Compiled(_adjoint_cosine_fn)
+_layout = Compiled(_layout_fn, parallel=False)
+_points = Compiled(_points_fn, parallel=False)
+_forward_table = Compiled(_forward_table_fn)
+_adjoint_table = Compiled(_adjoint_table_fn)
+_overlap_add = Compiled(_overlap_add_fn, parallel=False)
+
+
+# --------------------------------------------------------------------------
+# entry points
+
+def uses_rotation(window):
+    """True when ``window`` takes the rotation route (a cosine sum of at most
+    two harmonics), False for the direct route."""
+    coeffs = window.cosine_coefficients
+    return coeffs is not None and len(coeffs) <= 3
+
+
+def _coefficients(window):
+    coef = np.zeros(3)
+    coef[:len(window.cosine_coefficients)] = window.cosine_coefficients
+    return coef
+
+
+def _chunks(n_frames, n_freqs, n_fft, chunk_bytes):
+    """Frame ranges whose support points (at most ``F K`` per frame, a few
+    float64 arrays of them) stay within ``chunk_bytes``."""
+    step = int(max(1, min(n_frames, chunk_bytes // max(1, n_freqs * n_fft * 8))))
+    return [(t0, min(t0 + step, n_frames)) for t0 in range(0, n_frames, step)]
+
+
+def _support_windows(window, p, kinds, frac, lam, t0, t1, n_fft):
+    """Direct route: the support layout of frames ``t0 .. t1 - 1`` and the
+    window values of every kind on it (``b`` and ``b'`` evaluated once)."""
+    from .windows import _direct_windows
+    n_f = lam.shape[0]
+    lo = np.empty((t1 - t0, n_f), np.int64)
+    count = np.empty((t1 - t0, n_f), np.int64)
+    _layout(frac, lam, t0, t1, n_fft // 2, lo, count)
+    offs = np.zeros(count.size + 1, np.int64)
+    np.cumsum(count.reshape(-1), out=offs[1:])
+    tau = np.empty(offs[-1])
+    lam_flat = np.empty(offs[-1])
+    _points(frac, lam, t0, t1, lo, count, offs, tau, lam_flat)
+    wins = np.zeros((3, offs[-1]))
+    for code, w in zip(kinds, _direct_windows(window, lam_flat, tau, p, [KINDS[c] for c in kinds])):
+        wins[code] = w
+    return lo, count, offs, wins
+
+
+def forward(xp, start, frac, lam, n_fft, window, p, kinds, complex_dtype, chunk_bytes):
+    """Transforms of the padded signals ``xp`` (B, L) with the window kinds
+    ``kinds`` (codes into :data:`KINDS`): a tuple of complex (B, F, T).
+
+    ``start`` (T,) int64: the index in ``xp`` of each frame's offset 0;
+    ``frac`` (T,) float64; ``lam`` (F, T) float64 (a broadcast view is
+    fine); ``p`` the normalization power; ``chunk_bytes`` bounds the direct
+    route's work arrays."""
+    n_f, n_t = lam.shape
+    want = np.zeros(3, np.bool_)
+    want[list(kinds)] = True
+    out = np.empty((3, xp.shape[0], n_t, n_f), dtype=complex_dtype)
+    tab_c, tab_s = twiddle_table(n_fft)
+    if uses_rotation(window):
+        _forward_cosine(xp, start, frac, lam, n_fft, _coefficients(window), float(p), want,
+                        tab_c, tab_s, out)
+    else:
+        for t0, t1 in _chunks(n_t, n_f, n_fft, chunk_bytes):
+            lo, count, offs, wins = _support_windows(window, p, kinds, frac, lam, t0, t1, n_fft)
+            _forward_table(xp, start, frac, t0, t1, lo, count, offs, wins, want, n_fft,
+                           tab_c, tab_s, out)
+    return tuple(np.swapaxes(out[c], -1, -2) for c in kinds)
+
+
+def adjoint(g, start, frac, lam, n_fft, window, p, pad, n_samples, dtype, chunk_bytes):
+    """The gradient of ``Re sum(g * U)`` (``U`` the value transform) with
+    respect to the signals: real (B, N) of ``dtype``."""
+    n_f, n_t = lam.shape
+    g = np.ascontiguousarray(g, dtype=np.complex128)
+    r = np.empty((g.shape[0], n_t, n_fft))
+    tab_c, tab_s = twiddle_table(n_fft)
+    if uses_rotation(window):
+        _adjoint_cosine(g, start, frac, lam, n_fft, _coefficients(window), float(p),
+                        tab_c, tab_s, r)
+    else:
+        for t0, t1 in _chunks(n_t, n_f, n_fft, chunk_bytes):
+            lo, count, offs, wins = _support_windows(window, p, (0,), frac, lam, t0, t1, n_fft)
+            _adjoint_table(g, frac, t0, t1, lo, count, offs, wins[0], n_fft, tab_c, tab_s, r)
+    out = np.empty((g.shape[0], n_samples))
+    _overlap_add(r, start, pad, out)
+    return out.astype(dtype, copy=False)
+
+
+# --------------------------------------------------------------------------
+# the Shannon entropy (skdstft.losses.shannon_entropy): statistics and cotangent
+#
+# Groups: a signal's whole plane (scope "global") or one of its frames
+# ("frame"). With a = |S| / c (c the signal's largest |S|), A = a**power,
+# T = sum A over the group and u = A + eps T, the entropy is
+# log T - sum(A log u) / T, and its gradient needs M = sum A (eps T / u - log u).
+# Every sum runs over one frame at a time in bin order, and a plane's sum
+# adds its frames' sums in frame order: the same bits on any thread count.
+
+def _entropy_stats_fn(St, power, eps, frame, c, tot, slog, sm):
+    """Per signal ``b`` the scale ``c[b]``; per group (``(B, T)`` for frames,
+    ``(B, 1)`` for planes) ``tot`` = T, ``slog`` = sum A log u and
+    ``sm`` = sum A (eps T / u - log u). ``St`` (B, T, F): the spectrogram
+    with frames first (C-contiguous: each frame one run of memory)."""
+    n_b, n_t, n_f = St.shape
+    colmax = np.empty((n_b, n_t))
+    colsum = np.empty((n_b, n_t))
+    for i in prange(n_b * n_t):
+        b, n = i // n_t, i % n_t
+        A = np.empty(n_f)
+        top = 0.0
+        for k in range(n_f):
+            top = max(top, _abs2(St[b, n, k]))
+        top = np.sqrt(top)
+        # the frame's sum with its own scale (one read of the frame from
+        # memory), brought to the signal's scale below
+        _magnitudes(St[b, n], 1.0 / top if top > 0 else 1.0, power, A)
+        total = 0.0
+        for k in range(n_f):
+            total += A[k]
+        colmax[b, n] = top
+        colsum[b, n] = total
+    for b in range(n_b):
+        top = 0.0
+        for n in range(n_t):
+            top = max(top, colmax[b, n])
+        c[b] = top if top > 0 else 1.0
+        for n in range(n_t):
+            colsum[b, n] *= _power(colmax[b, n] / c[b], power)
+    if frame:
+        for b in range(n_b):
+            for n in range(n_t):
+                tot[b, n] = colsum[b, n] if colsum[b, n] > 0 else 1.0
+    else:
+        for b in range(n_b):
+            total = 0.0
+            for n in range(n_t):
+                total += colsum[b, n]
+            tot[b, 0] = total if total > 0 else 1.0
+    part_log = np.empty((n_b, n_t))
+    part_m = np.empty((n_b, n_t))
+    for i in prange(n_b * n_t):
+        b, n = i // n_t, i % n_t
+        A = np.empty(n_f)
+        _magnitudes(St[b, n], 1.0 / c[b], power, A)
+        et = eps * (tot[b, n] if frame else tot[b, 0])
+        s_log = 0.0
+        s_m = 0.0
+        for k in range(n_f):
+            u = A[k] + et
+            lu = np.log(u)
+            s_log += A[k] * lu
+            s_m += A[k] * (et / u - lu)
+        part_log[b, n] = s_log
+        part_m[b, n] = s_m
+    if frame:
+        slog[:, :] = part_log
+        sm[:, :] = part_m
+    else:
+        for b in range(n_b):
+            s_log = 0.0
+            s_m = 0.0
+            for n in range(n_t):
+                s_log += part_log[b, n]
+                s_m += part_m[b, n]
+            slog[b, 0] = s_log
+            sm[b, 0] = s_m
+
+
+def _entropy_cotangent_fn(St, power, eps, frame, c, tot, sm, weight, out):
+    """``out``: the gradient of ``sum_b weight[b] h_b`` with respect to ``S``
+    in autograd's convention (``dRe - i dIm``), from :func:`_entropy_stats_fn`'s
+    statistics, laid out as ``St`` (B, T, F). ``weight`` already holds the
+    per-frame mean's ``1 / T``."""
+    n_b, n_t, n_f = St.shape
+    tiny = np.sqrt(np.finfo(np.float64).tiny)
+    for i in prange(n_b * n_t):
+        b, n = i // n_t, i % n_t
+        ic = 1.0 / c[b]
+        g = n if frame else 0
+        grp = tot[b, g]
+        et = eps * grp
+        mean = sm[b, g] / grp
+        # d h / d A = (eps T / u - log u - M / T) / T; the group's weight and
+        # the magnitude's 1 / c (twice: once through a = |S| / c, once for
+        # d|S| / dS = conj(S) / |S| = conj(S) / (c a)), applied in float64
+        scale = weight[b] / grp * ic * ic
+        a = np.empty(n_f)
+        A = np.empty(n_f)
+        _magnitudes(St[b, n], ic, 1.0, a)
+        _magnitudes(St[b, n], ic, power, A)
+        for k in range(n_f):
+            u = A[k] + et
+            dh = et / u - np.log(u) - mean
+            af = max(a[k], tiny)  # |S| far below the largest: a finite slope
+            if power != 1.0:
+                dh *= power * af ** (power - 1.0)
+            out[b, n, k] = np.conj(St[b, n, k]) * ((dh / af) * scale)
+
+
+@_jit(False)
+def _magnitudes(row, scale, power, A):
+    """``A[k] = (|row[k]| scale)**power`` (0 where ``row[k]`` is 0), each
+    power's loop on its own (the common ones without ``pow``)."""
+    if power == 1.0:
+        for k in range(row.shape[0]):
+            A[k] = _scaled_abs(row[k], scale)
+    elif power == 2.0:
+        for k in range(row.shape[0]):
+            A[k] = _abs2(row[k]) * (scale * scale)
+    else:
+        for k in range(row.shape[0]):
+            a = _scaled_abs(row[k], scale)
+            A[k] = a ** power if a > 0 else 0.0
+
+
+@_jit(False)
+def _abs2(s):
+    """``|s|**2`` in float64 (a square root cheaper than ``abs``'s ``hypot``)."""
+    re = np.float64(s.real)
+    im = np.float64(s.imag)
+    return re * re + im * im
+
+
+@_jit(False)
+def _scaled_abs(s, scale):
+    """``|s| * scale`` in float64, scaled before squaring (no overflow for ``|s| * scale <= 1``)."""
+    re = np.float64(s.real) * scale
+    im = np.float64(s.imag) * scale
+    return np.sqrt(re * re + im * im)
+
+
+@_jit(False)
+def _power(a, power):
+    """``a**power`` for ``a >= 0`` (0 at 0 for every power)."""
+    if power == 1.0:
+        return a
+    if power == 2.0:
+        return a * a
+    return a ** power if a > 0 else 0.0
+
+
+_entropy_stats = Compiled(_entropy_stats_fn, parallel=False)
+_entropy_cotangent = Compiled(_entropy_cotangent_fn, parallel=False)
+
+
+def _frames_first(S):
+    """``S`` (G, F, T) as a C-contiguous (G, T, F) array (a view for the
+    transform's own outputs, which are laid out that way)."""
+    return np.ascontiguousarray(np.swapaxes(S, -1, -2))
+
+
+def entropy_stats(S, power, eps, frame):
+    """``(c, tot, slog, sm)`` of :func:`_entropy_stats_fn` for ``S`` (B, F, T)."""
+    n_b, _, n_t = S.shape
+    groups = (n_b, n_t if frame else 1)
+    c = np.empty(n_b)
+    tot, slog, sm = np.empty(groups), np.empty(groups), np.empty(groups)
+    _entropy_stats(_frames_first(S), float(power), float(eps), bool(frame), c, tot, slog, sm)
+    return c, tot, slog, sm
+
+
+def entropy_cotangent(S, power, eps, frame, stats, weight):
+    """The cotangent of ``sum_b weight[b] h_b`` (``h`` the entropy per signal
+    from :func:`entropy_stats`' ``stats``), shape and dtype of ``S``, frames
+    first in memory."""
+    c, tot, _, sm = stats
+    St = _frames_first(S)
+    out = np.empty_like(St)
+    _entropy_cotangent(St, float(power), float(eps), bool(frame), c, tot, sm,
+                       np.ascontiguousarray(weight, dtype=np.float64), out)
+    return np.swapaxes(out, -1, -2)
