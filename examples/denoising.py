@@ -3,7 +3,7 @@
 
 A multi-component signal -- a linear chirp, a stationary tone and a few
 short transients -- is buried in white Gaussian noise at an input SNR of
-5 dB. One mask rule, a soft threshold at a noise-level estimate,
+5 dB. One mask rule, a soft threshold at a noise-level estimate::
 
     S_hat = S * max(0, 1 - tau / |S|),   tau = median(|S|) / sqrt(ln 2)
 

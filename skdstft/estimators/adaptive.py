@@ -95,7 +95,7 @@ class AdaptationResult:
         The smoothness weight used (``reg="auto"`` resolved for this signal).
     reg_max : float
         The weight above which the starting constant window would not have
-        moved (:meth:`skdstft.objective.RepresentationObjective.reg_threshold`).
+        moved (``RepresentationObjective.reg_threshold``).
     at_bound_share : float
         Share of ``win_lengths`` within 1 % of ``hi - lo`` of a bound
         (:meth:`fraction_at_bounds`); above 5 % the estimator warns with a
@@ -136,7 +136,7 @@ class AdaptationResult:
     @property
     def win_length_grid(self):
         """Window length of every bin, ``(F, T)`` samples (a read-only
-        broadcast view of :attr:`win_lengths`, no copy)."""
+        broadcast view of ``win_lengths``, no copy)."""
         return np.broadcast_to(self.win_lengths, np.shape(self.spectrogram))
 
     @property
@@ -146,7 +146,7 @@ class AdaptationResult:
         return np.min(self.win_length_grid, axis=0)
 
     def fraction_at_bounds(self, rtol=0.01):
-        """Fraction of the window lengths (:attr:`win_lengths`, in the mode's
+        """Fraction of the window lengths (``win_lengths``, in the mode's
         shape) within ``rtol * (hi - lo)`` of a bound.
 
         A large value flags a degenerate optimum (math.md §1 caveat) or a
@@ -503,7 +503,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
     ``|d|``, so ``reg * R`` acts like a lasso penalty: the constant starting
     window is a stationary point -- nothing moves -- whenever ``reg``
     exceeds a threshold ``reg_max`` set by the criterion's gradient at the
-    start (:meth:`~skdstft.objective.RepresentationObjective.reg_threshold`,
+    start (``RepresentationObjective.reg_threshold``,
     the analogue of the lasso's ``alpha_max``). That threshold varies by
     orders of magnitude between signals and modes (measured: 0.24 on an
     FSDD recording and 2.1 on the three-component signal in time mode,

@@ -635,7 +635,8 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
 
         Returns
         -------
-        X : ndarray of shape (n_signals, n_features_in_)
+        X : ndarray of shape (n_signals, n_samples)
+            ``n_samples`` is the signal length seen in ``fit``;
             float32 for complex64 ``S``, else float64.
         """
         from ..inverse import idstft  # the inverse is not needed to fit or transform
