@@ -182,3 +182,12 @@ def test_classifier_routes_groups_in_grid_search(small_grouped):
         assert hasattr(search.best_estimator_, "win_length_")
         # the request is part of the estimator's routing
         assert clf.get_metadata_routing().fit.requests["groups"] is True
+
+
+def test_regression_targets_with_groups(small_grouped):
+    """A continuous y takes the ridge head; groups split it the same way."""
+    X, y, groups = small_grouped
+    target = y + 0.1 * np.arange(len(y)) / len(y)
+    est = DSTFTTransformer(**SMALL_SUPERVISED).fit(X, target, groups=groups)
+    assert 8 <= est.win_length_ <= 30
+    assert np.all(np.isfinite(est.transform(X)))

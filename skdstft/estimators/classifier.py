@@ -488,7 +488,8 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training signals
         (stratified), keep the epoch with the lowest validation loss and stop
-        after ``n_iter_no_change`` epochs without improvement.
+        after ``n_iter_no_change`` epochs without improvement. With ``groups``
+        in ``fit``, the held-out signals are whole groups instead (Notes).
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
@@ -526,7 +527,8 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     loss_curve_ : list of float
         Mean training loss per epoch.
     validation_scores_ : list of float
-        Validation cross-entropy per epoch (empty without early stopping).
+        Validation cross-entropy per epoch (empty without early stopping); with
+        ``groups``, the mean over the held-out groups' signals.
     win_length_curve_ : list of float
         Window length (mean over frames in ``"time"`` mode) after each epoch.
     n_iter_ : int
