@@ -363,7 +363,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             best = int(np.argmin(np.where(np.isfinite(losses), losses, np.inf)))
         return best, results
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, groups=None):
         """Learn the window length (and hop) from the signals ``X``.
 
         Parameters
@@ -372,6 +372,17 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             Equal-length real signals (a DataFrame works too).
         y : array-like of shape (n_signals,), optional
             Targets; used only by ``criterion="supervised"``.
+        groups : array-like of shape (n_signals,), optional
+            Group of each signal (speaker, patient, machine, session); used
+            only by ``criterion="supervised"``, which then chooses the window
+            on held-out groups: group folds
+            (:class:`~sklearn.model_selection.GroupKFold`) inside ``fit``,
+            the head refitted on each fold's training groups and the window's
+            loss averaged over the folds (the scheme and why:
+            :class:`~skdstft.DSTFTClassifier`'s Notes). The unsupervised
+            criteria describe each signal on its own and ignore ``groups``.
+            Routed through ``Pipeline`` and ``GridSearchCV`` by metadata
+            routing after ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -382,7 +393,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         X = np.asarray(X, dtype=np.float64)
         n_signals, n_samples = X.shape
         if p["criterion"] == "supervised":
-            return self._fit_supervised(X, y, p)
+            return self._fit_supervised(X, y, groups, p)
         rng = check_random_state(self.random_state)
         inits = restart_inits(p["win0"], p["bounds"], p["n_restarts"], rng)
         seed = int(rng.randint(0, 2**31 - 1))
@@ -466,7 +477,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
                      f"hop_length_={_summary(self.hop_length_)}, loss_={self.loss_:.6g}")
         return self
 
-    def _fit_supervised(self, X, y, p):
+    def _fit_supervised(self, X, y, groups, p):
         """criterion="supervised": delegate to the task-driven trainer."""
         try:
             from .classifier import learn_task_window
@@ -478,7 +489,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         if y is None:
             raise ValueError("criterion='supervised' requires y in fit(X, y)")
         result = learn_task_window(
-            X, y, n_fft=p["n_fft"], win_length=p["win0"], hop_length=p["hop0"],
+            X, y, groups=groups, n_fft=p["n_fft"], win_length=p["win0"], hop_length=p["hop0"],
             window=self.window, window_mode=p["window_mode"], normalization=self.normalization,
             win_length_bounds=p["bounds"], n_restarts=p["n_restarts"], n_jobs=self.n_jobs,
             random_state=self.random_state, max_iter=p["max_iter"], tol=p["tol"],
