@@ -70,8 +70,10 @@ import numpy as np
 
 try:
     from benchmarks._memory import peak_rss, rss_before_work
+    from benchmarks._timing import interleaved_blocks
 except ImportError:  # run as a script: benchmarks/ is on sys.path
     from _memory import peak_rss, rss_before_work
+    from _timing import interleaved_blocks
 
 ROUNDS = 7
 BLOCK = 6
@@ -86,18 +88,10 @@ MEM_N_SIGNAL = 16_000
 MEM_TARGET_MB = 200.0
 
 
-def _interleaved_blocks(funcs, rounds=ROUNDS, block=BLOCK, warmup=BLOCK_WARMUP):
+def _interleaved_blocks(funcs):
     """Median wall time (s) of each function's timed calls, in interleaved
     blocks (see the module docstring)."""
-    times = [[] for _ in funcs]
-    for _ in range(rounds):
-        for f, ts in zip(funcs, times):
-            for i in range(block):
-                t0 = time.perf_counter()
-                f()
-                if i >= warmup:
-                    ts.append(time.perf_counter() - t0)
-    return [float(np.median(ts)) for ts in times]
+    return interleaved_blocks(funcs, rounds=ROUNDS, block=BLOCK, warmup=BLOCK_WARMUP)
 
 
 def _single_calls(funcs, repeats=21, warmup=3):

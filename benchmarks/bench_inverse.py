@@ -27,6 +27,11 @@ import time
 
 import numpy as np
 
+try:
+    from benchmarks._timing import interleaved_blocks
+except ImportError:  # run as a script: benchmarks/ is on sys.path
+    from _timing import interleaved_blocks
+
 N_SIGNAL = 160_000
 N_FFT = 512
 HOP = 128
@@ -34,20 +39,6 @@ WIN = 510
 TF_N_SIGNAL = 16_000
 TF_REPEATS = 2
 
-
-def _interleaved_blocks(funcs, rounds=5, block=4, warmup=1):
-    """Median wall time (s) of each function's timed calls: each runs
-    ``block`` times in a row (the first ``warmup`` untimed), taking turns
-    block by block for ``rounds`` rounds (bench_core's method)."""
-    times = [[] for _ in funcs]
-    for _ in range(rounds):
-        for f, ts in zip(funcs, times):
-            for i in range(block):
-                t0 = time.perf_counter()
-                f()
-                if i >= warmup:
-                    ts.append(time.perf_counter() - t0)
-    return [float(np.median(ts)) for ts in times]
 
 
 def _row(name, value, unit, target=None):
@@ -79,7 +70,7 @@ def _scipy_rows():
 
     expected = theirs()
     assert np.max(np.abs(ours() - expected)) <= 1e-10 * np.max(np.abs(expected))
-    t_ours, t_scipy = _interleaved_blocks([ours, theirs])
+    t_ours, t_scipy = interleaved_blocks([ours, theirs], rounds=5, block=4, warmup=1)
     return [
         _row("idstft_vs_scipy_istft", t_ours / t_scipy, "ratio", 1.5),
         _row("time_idstft_constant", 1e3 * t_ours, "ms"),
