@@ -94,7 +94,7 @@ def _print_grid(header, lines, markdown=False, rule=False):
         for line in lines:
             print("| " + " | ".join(line) + " |")
         return
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    widths = [max([len(h), *(len(line[i]) for line in lines)]) for i, h in enumerate(header)]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     if rule:
         print("  ".join("-" * w for w in widths))

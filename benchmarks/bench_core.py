@@ -88,10 +88,10 @@ MEM_N_SIGNAL = 16_000
 MEM_TARGET_MB = 200.0
 
 
-def _interleaved_blocks(funcs):
+def _interleaved_blocks(funcs, rounds=ROUNDS, block=BLOCK, warmup=BLOCK_WARMUP):
     """Median wall time (s) of each function's timed calls, in interleaved
     blocks (see the module docstring)."""
-    return interleaved_blocks(funcs, rounds=ROUNDS, block=BLOCK, warmup=BLOCK_WARMUP)
+    return interleaved_blocks(funcs, rounds=rounds, block=block, warmup=warmup)
 
 
 def _single_calls(funcs, repeats=21, warmup=3):
