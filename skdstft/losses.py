@@ -110,9 +110,12 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     axes = _axes(scope)
     power = check_real(power, "power", low=0.0, low_open=True)
     eps = check_real(eps, "eps", low=0.0)
-    # A NaN or inf in S always reaches h (the max, then every p, is NaN):
-    # checking h spares a pass over S.
-    S = check_spectrogram(S, finite=False)
+    # With power >= 1 a NaN or inf in S always reaches h (the max, then every
+    # p, is NaN): checking h spares a pass over S. With power < 1 the guard
+    # that takes 0**power as 0 also turns a NaN magnitude into 0, so S itself
+    # is checked. Either way the ValueError comes out alone, without a
+    # RuntimeWarning from the arithmetic on the NaN.
+    S = check_spectrogram(S, finite=power < 1)
     h = _shannon_core(S, power, axes, eps, isbox(S))  # (...,)
     if not np.isfinite(getval(h)).all():
         raise ValueError("S contains NaN or infinite values")
