@@ -42,8 +42,9 @@ def _describe(value):
 def check_signal(x, name="x", *, ndims=(1, 2)):
     """Validate a real signal or batch of signals; return it as a float array.
 
-    Integer and boolean-free real inputs are accepted (integers are converted
-    to float64). float32 stays float32, every other real type becomes float64.
+    Real inputs are accepted: floats, and integers (converted to float64, not
+    rescaled). float32 stays float32, every other real type becomes float64;
+    booleans are rejected.
 
     Raises
     ------

@@ -435,5 +435,5 @@ def _check_callable_value(value, criterion, S):
                          f"signal of a batch), got an array of shape {raw.shape} for a "
                          f"spectrogram of shape {np.shape(S)}; reduce it, e.g. with anp.mean")
     # a NaN is left to the optimizer: at the starting point it fails with a
-    # message (optimize._Tracker), later it marks a region to step back from
+    # message (optimize.minimize), later it marks a region to step back from
     return value

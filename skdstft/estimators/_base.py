@@ -134,7 +134,9 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
 
 
 class DSTFTBase(BaseEstimator):
-    """Mixin of helpers; subclasses define the parameters (scikit-learn style).
+    """Base class of the four estimators (a ``BaseEstimator``): the input
+    checks, bounds and feature plumbing they share; each subclass defines its
+    parameters in ``__init__`` (scikit-learn style).
 
     Expected parameters on the subclass: ``n_fft``, ``window``,
     ``normalization``, ``win_length_bounds``, ``feature_kind``, ``layout``,
