@@ -7,7 +7,7 @@ One :meth:`AdaptiveSpectrogram.adapt` of a time-frequency-varying window
 (``F x T`` = 257 x 126 free lengths) on a 16000-sample signal (the
 three-component test signal of the paper, stretched), ``n_fft=512``, hop
 128, exactly 100 Adam iterations (``tol=0`` so that it never stops early).
-Targets: at most 6 s (issue #13; 25-31 s before the compiled kernels)
+Targets: at most 6 s (25-31 s before the compiled kernels)
 and at most 300 MB of peak resident memory above the
 baseline after the imports. Each measurement runs in a fresh Python
 subprocess so that neither the import cost nor memory held by an earlier

@@ -9,8 +9,8 @@ dataset is absent: set ``SKDSTFT_FSDD`` or pass ``--fsdd``) and an FM chirp
 start: with the defaults and with ``reg=0``. Printed per row:
 
 * ``gain``: criterion reduction ``initial_criterion - criterion`` (mean
-  per-frame entropy, nats), and its ratio default / reg=0 (issue #12 asks
-  for at least about one half);
+  per-frame entropy, nats), and its ratio default / reg=0 (the target is
+  at least about one half);
 * ``R``: the smoothness term of the result (unit-free total variation; the
   defaults should keep it well below reg=0's);
 * ``at bound``: share of the window lengths within 1 % of ``hi - lo`` of a

@@ -1,4 +1,4 @@
-"""Scale benchmarks (issue 6): many signals through transform, one very long signal.
+"""Scale benchmarks: many signals through transform, one very long signal.
 
 Run ``python benchmarks/bench_scale.py`` (``--quick`` for a smaller long
 signal); an aggregator calls :func:`run`, which returns one dict per

@@ -28,6 +28,7 @@ __all__ = [
     "check_lengths",
     "check_inverse_spectrogram",
     "check_frame_count",
+    "check_win_length_bounds",
 ]
 
 
@@ -41,8 +42,9 @@ def _describe(value):
 def check_signal(x, name="x", *, ndims=(1, 2)):
     """Validate a real signal or batch of signals; return it as a float array.
 
-    Integer and boolean-free real inputs are accepted (integers are converted
-    to float64). float32 stays float32, every other real type becomes float64.
+    Real inputs are accepted: floats, and integers (converted to float64, not
+    rescaled). float32 stays float32, every other real type becomes float64;
+    booleans are rejected.
 
     Raises
     ------
@@ -134,6 +136,18 @@ def check_n_fft(n_fft):
     if n_fft % 2:
         raise ValueError(f"n_fft must be even, got {n_fft}")
     return n_fft
+
+
+def check_win_length_bounds(bounds, n_fft):
+    """Window-length bounds ``(lo, hi)`` in samples, ``0 < lo < hi <= n_fft - 2``;
+    ``None`` gives the default ``(min(8, (n_fft - 2) / 2), n_fft - 2)``."""
+    if bounds is None:
+        return (min(8.0, 0.5 * (n_fft - 2)), float(n_fft - 2))
+    if np.ndim(bounds) != 1 or len(bounds) != 2:
+        raise ValueError(f"win_length_bounds must be a pair (lo, hi), got {bounds!r}")
+    lo = check_real(bounds[0], "win_length_bounds[0]", low=0.0, low_open=True)
+    hi = check_real(bounds[1], "win_length_bounds[1]", low=lo, low_open=True, high=n_fft - 2)
+    return lo, hi
 
 
 def check_normalization(normalization):

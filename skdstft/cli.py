@@ -30,11 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validation import check_win_length_bounds
+from .losses import CRITERIA
+
 __all__ = ["main"]
 
 WINDOW_MODES = ("constant", "time", "frequency", "time-frequency")
 HOP_MODES = ("fixed", "constant", "time")
-CRITERIA = ("entropy", "renyi", "kurtosis")
 SCOPES = ("frame", "global")
 SAMPLE_RULE = ("wav PCM is scaled to [-1, 1) (int16 / 32768, as skdstft.datasets.load_wav);\n"
                ".npy and .csv values are taken as they are, like the Python API")
@@ -325,7 +327,7 @@ def _optimize_estimator(args):
         from .estimators.transformer import DSTFTTransformer
 
         est = DSTFTTransformer(window_mode="constant", hop_mode=args.hop_mode, **common)
-    lo, hi = est._bounds(n_fft)
+    lo, hi = check_win_length_bounds(est.win_length_bounds, n_fft)
     # a short start (n_fft / 8) shows what learning buys; kept inside the bounds
     init = float(np.clip(n_fft // 8, lo, hi)) if args.win_length is None else args.win_length
     if not lo <= init <= hi:
@@ -339,7 +341,7 @@ def _optimize_estimator(args):
 def run_optimize(args):
     from . import signals
     from .autodiff import dstft
-    from .estimators._base import criterion_loss
+    from .losses import criterion_loss
     from .positions import frame_positions
 
     if args.signal is not None and args.example is not None:

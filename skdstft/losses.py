@@ -110,9 +110,12 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     axes = _axes(scope)
     power = check_real(power, "power", low=0.0, low_open=True)
     eps = check_real(eps, "eps", low=0.0)
-    # A NaN or inf in S always reaches h (the max, then every p, is NaN):
-    # checking h spares a pass over S.
-    S = check_spectrogram(S, finite=False)
+    # With power >= 1 a NaN or inf in S always reaches h (the max, then every
+    # p, is NaN): checking h spares a pass over S. With power < 1 the guard
+    # that takes 0**power as 0 also turns a NaN magnitude into 0, so S itself
+    # is checked. Either way the ValueError comes out alone, without a
+    # RuntimeWarning from the arithmetic on the NaN.
+    S = check_spectrogram(S, finite=power < 1)
     h = _shannon_core(S, power, axes, eps, isbox(S))  # (...,)
     if not np.isfinite(getval(h)).all():
         raise ValueError("S contains NaN or infinite values")
@@ -386,3 +389,51 @@ def smoothness(win_lengths, scale=1.0, eps=1e-2):
         return 0.0 * anp.sum(lam)
     diffs = anp.concatenate(parts)
     return anp.mean(anp.sqrt(diffs**2 + eps)) / scale
+
+
+# --------------------------------------------------------------------------- #
+# the criterion registry: a name (or a callable) -> one scalar loss
+# --------------------------------------------------------------------------- #
+CRITERIA = ("entropy", "renyi", "kurtosis")
+
+
+def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
+    """Scalar representation loss of a spectrogram (lower is better).
+
+    ``"entropy"``: Shannon entropy; ``"renyi"``: Rényi entropy of order
+    ``alpha``; ``"kurtosis"``: minus the mean frame kurtosis; a callable is
+    called as ``criterion(S)``. For a batch ``(B, F, T)`` the mean over
+    signals.
+    """
+    if callable(criterion):
+        value = _check_callable_value(criterion(S), criterion, S)
+    elif criterion == "entropy":
+        value = shannon_entropy(S, power=power, scope=scope)
+    elif criterion == "renyi":
+        value = renyi_entropy(S, alpha=alpha, power=power, scope=scope)
+    elif criterion == "kurtosis":
+        value = -anp.mean(frame_kurtosis(S, power=power))
+    else:
+        raise ValueError(f"criterion must be one of {CRITERIA} or a callable, got {criterion!r}")
+    # one signal: a reshape, autograd's cheapest primitive, instead of a mean
+    return anp.reshape(value, ()) if anp.size(value) == 1 else anp.mean(value)
+
+
+def _check_callable_value(value, criterion, S):
+    """A user criterion must give one real number (or one per signal of a
+    batch): any other array would otherwise be averaged silently."""
+    raw = np.asarray(getval(value))  # unboxed inside a gradient computation
+    name = getattr(criterion, "__name__", repr(criterion))
+    if raw.dtype == object or not np.issubdtype(raw.dtype, np.number) \
+            or np.iscomplexobj(raw):
+        raise TypeError(f"criterion {name} must return a real number (a float), got "
+                        f"{type(raw.item() if raw.size == 1 else raw).__name__} "
+                        f"of dtype {raw.dtype}")
+    per_signal = np.ndim(S) == 3 and raw.shape == (np.shape(S)[0],)
+    if raw.size != 1 and not per_signal:
+        raise ValueError(f"criterion {name} must return a scalar (one float, or one per "
+                         f"signal of a batch), got an array of shape {raw.shape} for a "
+                         f"spectrogram of shape {np.shape(S)}; reduce it, e.g. with anp.mean")
+    # a NaN is left to the optimizer: at the starting point it fails with a
+    # message (optimize.minimize), later it marks a region to step back from
+    return value

@@ -38,7 +38,6 @@ from autograd.tracer import getval
 from . import losses
 from ._validation import check_choice, check_positions, check_signal
 from .autodiff import dstft, dstft_and_win_length_vjp, dstft_unchecked
-from .estimators._base import criterion_loss
 from .positions import fixed_overlap_positions
 from .transform import gather_frames
 from .windows import get_window
@@ -68,7 +67,7 @@ class RepresentationObjective:
     hop_bounds : (lo, hi)
         Hop bounds (samples), default ``(1, n_fft)``.
     criterion, power, scope, alpha :
-        See :func:`skdstft.estimators._base.criterion_loss`.
+        See :func:`skdstft.losses.criterion_loss`.
     reg : float
         Weight of the smoothness term (varying window modes only).
     reg_scale : float
@@ -203,8 +202,13 @@ class RepresentationObjective:
         idx = np.sort(rng.choice(len(self.X), size=self.batch_size, replace=False))
         return self.X[idx]
 
-    def _frame_mask(self, lam, positions):
-        """Frames whose window overlaps the signal (others are empty columns)."""
+    def frame_mask(self, lam, positions):
+        """Frames whose window overlaps the signal (the others are empty columns).
+
+        ``lam``: window lengths of one of the mode's shapes, ``(T,)``, ``(F, 1)``
+        or ``(F, T)`` (samples); ``positions``: ``(T,)`` frame centres (samples).
+        Returns a boolean ``(T,)`` array, False for frames whose shortest window
+        lies wholly beyond an end of the signal."""
         pos = np.asarray(getval(positions))
         half = 0.5 * np.min(np.atleast_2d(getval(lam)), axis=0) * np.ones(self.n_frames)
         return (pos - half < self.n_samples) & (pos + half > 0)
@@ -250,9 +254,9 @@ class RepresentationObjective:
         S = dstft_unchecked(X, lam, positions, n_fft=self.n_fft, window=self._window,
                             normalization=self.normalization, frames=self._fixed_frames(X))
         if self.hop_mode == "overlap":
-            keep = np.flatnonzero(self._frame_mask(lam, positions))
+            keep = np.flatnonzero(self.frame_mask(lam, positions))
             S = S[..., keep]
-        loss = criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
+        loss = losses.criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
                               alpha=self.alpha)
         if self.reg and self.window_mode != "constant":
             loss = loss + self.reg * losses.smoothness(lam, scale=self.reg_scale)
@@ -323,6 +327,6 @@ class RepresentationObjective:
         lam, _, positions = self.unpack(theta)
         S = self.spectrogram(theta)
         if self.hop_mode == "overlap":
-            S = S[..., np.flatnonzero(self._frame_mask(lam, positions))]
-        return float(criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
+            S = S[..., np.flatnonzero(self.frame_mask(lam, positions))]
+        return float(losses.criterion_loss(S, self.criterion, power=self.power, scope=self.scope,
                                     alpha=self.alpha))

@@ -72,8 +72,10 @@ class OptimizeResult:
     error: object = field(default=None, repr=False)
 
 
-class _Tracker:
-    """Evaluates loss and gradient in unit-box coordinates, keeps the best point."""
+class _UnitBoxObjective:
+    """The objective in unit-box coordinates ``z`` (``theta = lo + span * z``):
+    loss and gradient in ``z``, a non-finite evaluation turned into ``inf``, and
+    the best finite point seen so far (``best_z``, ``best_loss``)."""
 
     def __init__(self, fun, lo, span, shape):
         # d/dz = span * d/dtheta, applied by hand: tracing the affine map
@@ -158,13 +160,13 @@ def minimize(fun, x0, bounds, *, method="lbfgs", max_iter=100, tol=1e-6,
     if stochastic and method != "adam":
         raise ValueError("stochastic losses need method='adam'")
     span = hi - lo
-    tracker = _Tracker(fun, lo, span, x0.shape)
+    unit_fun = _UnitBoxObjective(fun, lo, span, x0.shape)
     z0 = np.clip((x0 - lo) / span, 0.0, 1.0).ravel()
     start = time.perf_counter()
     if method == "lbfgs":
-        result = _lbfgs(tracker, z0, max_iter, tol, verbose)
+        result = _lbfgs(unit_fun, z0, max_iter, tol, verbose)
     else:
-        result = _adam(tracker, z0, max_iter, tol, learning_rate, n_iter_no_change,
+        result = _adam(unit_fun, z0, max_iter, tol, learning_rate, n_iter_no_change,
                        stochastic, verbose)
     result.seconds = time.perf_counter() - start
     if not result.converged:
@@ -186,9 +188,9 @@ def minimize(fun, x0, bounds, *, method="lbfgs", max_iter=100, tol=1e-6,
 _LBFGS_FIRST_STEP = 0.02
 
 
-def _lbfgs(tracker, z0, max_iter, tol, verbose):
+def _lbfgs(unit_fun, z0, max_iter, tol, verbose):
     curve = []
-    first, g0 = tracker(z0)
+    first, g0 = unit_fun(z0)
     curve.append(first)
     g_max = float(np.max(np.abs(g0))) if g0.size else 0.0
     scale = _LBFGS_FIRST_STEP / g_max if np.isfinite(first) and g_max > 0 else 1.0
@@ -200,7 +202,7 @@ def _lbfgs(tracker, z0, max_iter, tol, verbose):
             z_first, loss, grad = pending.pop()
             if np.array_equal(z, z_first):
                 return loss * scale, grad * scale
-        loss, grad = tracker(z)
+        loss, grad = unit_fun(z)
         return loss * scale, grad * scale
 
     def callback(intermediate_result):
@@ -213,9 +215,9 @@ def _lbfgs(tracker, z0, max_iter, tol, verbose):
                          callback=callback,
                          options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-12,
                                   "maxfun": max(15000, 20 * max_iter)})
-    best_z = tracker.best_z if tracker.best_z is not None else z0
+    best_z = unit_fun.best_z if unit_fun.best_z is not None else z0
     converged = bool(res.success) or res.nit < max_iter
-    return OptimizeResult(x=tracker.params(best_z), loss=float(tracker.best_loss),
+    return OptimizeResult(x=unit_fun.params(best_z), loss=float(unit_fun.best_loss),
                           loss_curve=curve, n_iter=int(res.nit), converged=converged,
                           message=str(res.message))
 
@@ -236,7 +238,7 @@ _PGTOL = 1e-8
 _PATIENCE = 4
 
 
-def _adam(tracker, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose,
+def _adam(unit_fun, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose,
           beta1=0.9, beta2=0.999, eps=1e-8):
     """Adam with projection. Converged when either
 
@@ -261,14 +263,14 @@ def _adam(tracker, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose,
     message = "max_iter reached"
     best, g_scale = np.inf, None
     for it in range(1, max_iter + 1):
-        loss, grad = tracker(z, it - 1) if stochastic else tracker(z)
+        loss, grad = unit_fun(z, it - 1) if stochastic else unit_fun(z)
         curve.append(loss)
         if not np.isfinite(loss):
             # a bad step: go back to the best point and halve the step
-            if tracker.best_z is None:
+            if unit_fun.best_z is None:
                 message = "the loss is not finite at the initial point"
                 break
-            z, lr = tracker.best_z.copy(), lr * 0.5
+            z, lr = unit_fun.best_z.copy(), lr * 0.5
             m[:] = 0.0
             v[:] = 0.0
             continue
@@ -305,9 +307,9 @@ def _adam(tracker, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose,
         step = lr * (m / (1 - beta1**it)) / (np.sqrt(v / (1 - beta2**it)) + eps)
         z = np.clip(z - step, 0.0, 1.0)
     if not stochastic:
-        tracker(z)  # the last step's point may be the best one
-    best_z = tracker.best_z if tracker.best_z is not None else z
-    return OptimizeResult(x=tracker.params(best_z), loss=float(tracker.best_loss),
+        unit_fun(z)  # the last step's point may be the best one
+    best_z = unit_fun.best_z if unit_fun.best_z is not None else z
+    return OptimizeResult(x=unit_fun.params(best_z), loss=float(unit_fun.best_loss),
                           loss_curve=curve, n_iter=len(curve), converged=converged,
                           message=message)
 

@@ -39,6 +39,8 @@ Examples
 
 import numpy as np
 
+from ._validation import check_win_length_bounds
+
 __all__ = ["SpectrogramDisplay", "WindowLengthDisplay", "LossCurveDisplay",
            "FrameLayoutDisplay", "frame_edges"]
 
@@ -149,8 +151,7 @@ def _estimator_bounds(estimator):
     bounds = getattr(estimator, "win_length_bounds", None)
     if bounds is not None:
         return tuple(map(float, bounds))
-    n_fft = estimator.n_fft
-    return (min(8.0, 0.5 * (n_fft - 2)), float(n_fft - 2))
+    return check_win_length_bounds(None, estimator.n_fft)
 
 
 class _Arrays:

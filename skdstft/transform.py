@@ -25,9 +25,8 @@ import functools
 import numpy as np
 import scipy.fft
 
-from . import _kernels
+from . import _kernels, _scratch
 from ._reductions import real_dot
-from ._scratch import scratch as work_buffer
 from .windows import frame_offsets, frame_windows, get_window, normalization_power
 
 __all__ = ["Frames", "gather_frames", "windowed_transform", "windowed_inner",
@@ -120,7 +119,7 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
     if data:
         padded_shape = x.shape[:-1] + (n_samples + 2 * pad,)
         if scratch:
-            padded = work_buffer("padded", padded_shape, dtype)
+            padded = _scratch.scratch("padded", padded_shape, dtype)
             padded[..., :pad] = 0.0
             padded[..., pad + n_samples:] = 0.0
         else:
@@ -148,7 +147,7 @@ def _frame_data(padded, start, n_frames, pad, scratch):
         padded, padded.shape[:-1] + (padded.shape[-1] - half + 1, half),
         padded.strides + padded.strides[-1:], writeable=False)
     frames_shape = padded.shape[:-1] + (n_frames, n_fft)
-    data = (work_buffer("frames", frames_shape, padded.dtype) if scratch
+    data = (_scratch.scratch("frames", frames_shape, padded.dtype) if scratch
             else np.empty(frames_shape, dtype=padded.dtype))
     _copy_runs(data[..., :half], runs, start)         # m = 0 .. K/2 - 1
     _copy_runs(data[..., half:], runs, start - half)  # m = -K/2 .. -1
@@ -262,7 +261,7 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     # the last window may go into the frames themselves (``overwrite``)
     # (a copy lives in a reusable buffer: it is dropped after its FFT)
     in_place = [overwrite and i == count - 1 for i in range(count)]
-    targets = [data if own else work_buffer(f"windowed{i}", data.shape, dtype)
+    targets = [data if own else _scratch.scratch(f"windowed{i}", data.shape, dtype)
                for i, own in enumerate(in_place)]
     if lam.shape[1] == 1 and common is not None:
         ws = each(window_fn(lam[0], np.full(1, common, dtype)))  # windows (K,)
@@ -347,7 +346,7 @@ def windowed_inner(frames, win_length, window_fn, n_fft, cotangent):
     total = 0.0
     for start in range(0, n_frames, step):
         sl = slice(start, min(start + step, n_frames))
-        block = work_buffer("inner", data[:, sl].shape, dtype)
+        block = _scratch.scratch("inner", data[:, sl].shape, dtype)
         if shared:
             np.multiply(data[:, sl], window, out=block)
         else:

@@ -1,4 +1,4 @@
-"""DSTFTClassifier and learn_task_window (issue 7)."""
+"""DSTFTClassifier and learn_task_window."""
 
 import os
 import pickle
@@ -138,7 +138,7 @@ def test_fsdd_subset_learned_window():
 
 
 def test_fsdd_subset_groups():
-    """Speakers held out (issue 15) on a small subset: 3 takes of each digit by
+    """Speakers held out on a small subset: 3 takes of each digit by
     each of the 6 speakers, 0.5 s. The window is chosen with groups on the 4
     training speakers (GroupKFold inside fit, one head per fold) and tested
     on the 2 others: it ends inside its bounds (not within 1 % of either) and
@@ -156,7 +156,7 @@ def test_fsdd_subset_groups():
 
 @pytest.mark.slow
 def test_fsdd_learned_window_all_speakers():
-    """The issue's setting on a 1000-recording subset (all speakers, 8000
+    """The paper's setting on a 1000-recording subset (all speakers, 8000
     samples, n_fft=512): learned from 10 within 2 points of the best fixed window."""
     data = _fsdd_subset("*.wav", 8000)
     keep = np.random.default_rng(0).permutation(len(data.y))[:1000]

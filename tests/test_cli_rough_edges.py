@@ -1,4 +1,4 @@
-"""The command line as a newcomer meets it (issue #12, item 5): each defect
+"""The command line as a newcomer meets it: each defect
 found by trying it has a test here, plus the sample-scale rule it shares with
 the Python API and the warnings it rewords in its own flags."""
 

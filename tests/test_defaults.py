@@ -134,8 +134,8 @@ def test_convergence_warning_only_when_still_decreasing():
 
 
 def test_default_adaptation_converges_without_warning():
-    """The issue's call: the defaults move the window (it stayed at 529.1,
-    criterion 3.59289 -> 3.59289, with "raise max_iter") and say nothing wrong."""
+    """The defaults move the window (before the defaults were tuned it stayed at
+    529.1, criterion 3.59289 -> 3.59289, with "raise max_iter") and say nothing wrong."""
     x = three_component()
     est = AdaptiveSpectrogram(n_fft=1024, window_mode="time", random_state=0).fit(x[None])
     with warnings.catch_warnings():
@@ -175,7 +175,7 @@ def _bound_warnings(record):
 
 
 def test_transformer_warns_on_white_noise():
-    """White noise: the flattest picture is the shortest window (the issue's 8.0)."""
+    """White noise: the flattest picture is the shortest window (8 samples)."""
     X = np.random.default_rng(0).standard_normal((4, 2048))
     with pytest.warns(BoundWarning, match="lower bound 8 samples") as record:
         est = DSTFTTransformer(n_fft=256, random_state=0).fit(X)

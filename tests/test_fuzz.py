@@ -1,4 +1,4 @@
-"""Property-based fuzzing of dstft and DSTFTTransformer (issue 6).
+"""Property-based fuzzing of dstft and DSTFTTransformer.
 
 Shapes, dtypes, values and parameters are drawn by hypothesis; valid draws
 must give finite outputs of the right shape and dtype, invalid draws (a
@@ -128,7 +128,7 @@ def test_transformer_fit_transform_any_valid_data(data):
     assert Z.shape == (X.shape[0], len(est.get_feature_names_out()))
     assert np.all(np.isfinite(Z))
     assert np.all(np.isfinite(est.win_length_))
-    # a fixed window computes no criterion at fit (issue #12): loss_ is NaN, as documented
+    # a fixed window computes no criterion at fit: loss_ is NaN, as documented
     assert np.isnan(est.loss_) if window_mode == "fixed" else np.isfinite(est.loss_)
     lo, hi = min(8.0, (n_fft - 2) / 2), n_fft - 2
     assert np.all((lo <= np.asarray(est.win_length_)) & (np.asarray(est.win_length_) <= hi))

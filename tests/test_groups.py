@@ -1,4 +1,4 @@
-"""Grouped data (issue 15): ``groups`` in fit, and metadata routing through
+"""Grouped data: ``groups`` in fit, and metadata routing through
 Pipeline and GridSearchCV."""
 
 import numpy as np

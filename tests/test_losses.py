@@ -1,6 +1,8 @@
 """Criteria (math.md §5): values on cases with known answers, and gradients
 against central finite differences and against plain autograd.numpy formulas."""
 
+import warnings
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -178,3 +180,22 @@ def test_entropy_gradient_on_repeated_backward_passes():
     S = dstft(X[0], 30.0, n_fft=64)
     g = autograd.grad(lambda S_: anp.sum(shannon_entropy(S_)))(S)
     assert not np.shares_memory(g, S)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, complex(np.inf, np.nan), complex(np.nan, 1.0)])
+@pytest.mark.parametrize("power", [2, 1, 0.5])
+@pytest.mark.parametrize("scope", ["global", "frame"])
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_entropy_of_a_non_finite_spectrogram_is_the_error_alone(bad, power, scope, dtype):
+    """A NaN or inf in S raises ValueError, with no RuntimeWarning before it, for
+    every power: with power < 1 the guard that takes 0**power as 0 must not turn
+    a NaN magnitude into a silent 0."""
+    for shape in [(9, 5), (2, 9, 5)]:
+        S = np.ones(shape, dtype)
+        S[..., 3, 1] = bad
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match="S contains NaN or infinite values"):
+                losses.shannon_entropy(S, power=power, scope=scope)
+            with pytest.raises(ValueError, match="S contains NaN or infinite values"):
+                grad(lambda Z: anp.sum(losses.shannon_entropy(Z, power=power, scope=scope)))(S)

@@ -1,6 +1,8 @@
 """skdstft.objective.RepresentationObjective: gradients, parameterization, pickling."""
 
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -113,6 +115,26 @@ def test_constant_hop_positions():
     obj = make_objective("constant", "constant")
     _, _, positions = obj.unpack(np.array([10.0, 5.5]))
     np.testing.assert_allclose(positions, 5.5 * np.arange(T))
+
+
+def test_frame_mask_drops_frames_wholly_beyond_the_signal():
+    obj = make_objective("time", "fixed")
+    positions = np.array([-20.0, -5.0, 0.0, 50.0, N - 1.0, N + 5.0, N + 20.0, 40.0, 60.0, 70.0,
+                          80.0, 90.0, 95.0])
+    lam = np.full(T, 20.0)  # half-length 10: frames centred beyond 10 samples off the ends are empty
+    mask = obj.frame_mask(lam, positions)
+    assert mask.shape == (T,) and mask.dtype == bool
+    np.testing.assert_array_equal(mask, np.abs(positions - (N / 2)) < N / 2 + 10)
+    assert not mask[0] and mask[1] and not mask[6]
+
+
+def test_importing_the_objective_loads_neither_sklearn_nor_pandas():
+    # the core chain points one way: the objective must not pull in the estimators' layer
+    code = ("import sys, skdstft.objective; "
+            "assert 'sklearn' not in sys.modules and 'pandas' not in sys.modules, "
+            "sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'pandas'))[:5]")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_invalid_configurations():

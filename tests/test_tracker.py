@@ -1,4 +1,4 @@
-"""FrequencyTracker: task-driven window length for frequency tracking (issue 7)."""
+"""FrequencyTracker: task-driven window length for frequency tracking."""
 
 import pickle
 

@@ -209,19 +209,13 @@ def test_callable_criterion_in_parallel():
     assert np.isfinite(est.loss_)
 
 
-def test_supervised_without_its_trainer_is_a_clear_error():
+def test_supervised_without_y_is_a_clear_error():
     X, y, _ = tones(n_per_class=2)
-    try:
-        import skdstft.estimators.classifier as clf
-        has = hasattr(clf, "learn_task_window")
-    except ImportError:
-        has = False
-    if has:
-        est = DSTFTTransformer(criterion="supervised", **SMALL).fit(X, y)
-        assert est.transform(X).shape[0] == len(X)
-    else:
-        with pytest.raises(ValueError, match="supervised"):
-            DSTFTTransformer(criterion="supervised", **SMALL).fit(X, y)
+    with pytest.raises(ValueError, match=r"criterion='supervised' requires y in fit\(X, y\)"):
+        DSTFTTransformer(criterion="supervised", **SMALL).fit(X)
+    # with y it hands over to the task-driven trainer and gives features for every signal
+    est = DSTFTTransformer(criterion="supervised", **SMALL).fit(X, y)
+    assert est.transform(X).shape[0] == len(X)
 
 
 def test_verbose_reports_in_sklearn_style(capsys):

@@ -20,11 +20,15 @@ BUILTIN = ("hann", "blackman", "gaussian")
 NORMALIZATIONS = ("l1", "l2", None)
 
 
+def _private_registry(monkeypatch):
+    monkeypatch.setattr(windows, "_REGISTRY", dict(windows._REGISTRY))
+    return windows._REGISTRY
+
+
 @pytest.fixture
 def registry(monkeypatch):
     """A private copy of the registry: registrations vanish after the test."""
-    monkeypatch.setattr(windows, "_REGISTRY", dict(windows._REGISTRY))
-    return windows._REGISTRY
+    return _private_registry(monkeypatch)
 
 
 def test_builtin_names():
@@ -206,8 +210,16 @@ def test_register_window_rejections(registry):
     assert get_window("hann") is replaced
 
 
-def test_registry_fixture_restored():
-    """The registrations of the tests above did not leak."""
+def test_registry_fixture_restores_the_registry():
+    """What the ``registry`` fixture promises, checked within this one test
+    (whatever ran before): a registration and an overwrite vanish with it."""
+    with pytest.MonkeyPatch.context() as mp:
+        _private_registry(mp)
+        register_window("my-hann", lambda u: np.cos(np.pi * u) ** 2,
+                        lambda u: -np.pi * np.sin(2 * np.pi * u))
+        register_window("hann", lambda u: np.cos(np.pi * u) ** 2,
+                        lambda u: -np.pi * np.sin(2 * np.pi * u), overwrite=True)
+        assert "my-hann" in available_windows() and get_window("hann").value is not windows._hann
     assert "my-hann" not in available_windows()
     assert get_window("hann").value is windows._hann
 

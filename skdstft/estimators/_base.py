@@ -7,72 +7,25 @@ optimizer and stores ``attr_`` results.
 
 import warnings
 
-import autograd.numpy as anp
 import numpy as np
 import pandas as pd
-from autograd.tracer import getval
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .. import losses
 from .._validation import (
     check_choice,
     check_int,
     check_n_fft,
     check_normalization,
-    check_real,
     check_signal_matrix,
+    check_win_length_bounds,
 )
 from ..exceptions import BoundWarning
 from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
+from ..losses import CRITERIA
 from ..windows import get_window
 
-__all__ = ["DSTFTBase", "criterion_loss", "CRITERIA", "at_bound_share", "warn_at_bounds"]
-
-CRITERIA = ("entropy", "renyi", "kurtosis")
-
-
-def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
-    """Scalar representation loss of a spectrogram (lower is better).
-
-    ``"entropy"``: Shannon entropy; ``"renyi"``: Rényi entropy of order
-    ``alpha``; ``"kurtosis"``: minus the mean frame kurtosis; a callable is
-    called as ``criterion(S)``. For a batch ``(B, F, T)`` the mean over
-    signals.
-    """
-    if callable(criterion):
-        value = _check_callable_value(criterion(S), criterion, S)
-    elif criterion == "entropy":
-        value = losses.shannon_entropy(S, power=power, scope=scope)
-    elif criterion == "renyi":
-        value = losses.renyi_entropy(S, alpha=alpha, power=power, scope=scope)
-    elif criterion == "kurtosis":
-        value = -anp.mean(losses.frame_kurtosis(S, power=power))
-    else:
-        raise ValueError(f"criterion must be one of {CRITERIA} or a callable, got {criterion!r}")
-    # one signal: a reshape, autograd's cheapest primitive, instead of a mean
-    return anp.reshape(value, ()) if anp.size(value) == 1 else anp.mean(value)
-
-
-def _check_callable_value(value, criterion, S):
-    """A user criterion must give one real number (or one per signal of a
-    batch): any other array would otherwise be averaged silently."""
-    raw = np.asarray(getval(value))  # unboxed inside a gradient computation
-    name = getattr(criterion, "__name__", repr(criterion))
-    if raw.dtype == object or not np.issubdtype(raw.dtype, np.number) \
-            or np.iscomplexobj(raw):
-        raise TypeError(f"criterion {name} must return a real number (a float), got "
-                        f"{type(raw.item() if raw.size == 1 else raw).__name__} "
-                        f"of dtype {raw.dtype}")
-    per_signal = np.ndim(S) == 3 and raw.shape == (np.shape(S)[0],)
-    if raw.size != 1 and not per_signal:
-        raise ValueError(f"criterion {name} must return a scalar (one float, or one per "
-                         f"signal of a batch), got an array of shape {raw.shape} for a "
-                         f"spectrogram of shape {np.shape(S)}; reduce it, e.g. with anp.mean")
-    # a NaN is left to the optimizer: at the starting point it fails with a
-    # message (optimize._Tracker), later it marks a region to step back from
-    return value
-
+__all__ = ["DSTFTBase", "at_bound_share", "warn_at_bounds"]
 
 # --------------------------------------------------------------------------- #
 # learned windows at a bound of their range
@@ -181,7 +134,9 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
 
 
 class DSTFTBase(BaseEstimator):
-    """Mixin of helpers; subclasses define the parameters (scikit-learn style).
+    """Base class of the four estimators (a ``BaseEstimator``): the input
+    checks, bounds and feature plumbing they share; each subclass defines its
+    parameters in ``__init__`` (scikit-learn style).
 
     Expected parameters on the subclass: ``n_fft``, ``window``,
     ``normalization``, ``win_length_bounds``, ``feature_kind``, ``layout``,
@@ -229,16 +184,7 @@ class DSTFTBase(BaseEstimator):
         return n_fft, self._bounds(n_fft)
 
     def _bounds(self, n_fft):
-        """Window-length bounds: default ``(min(8, (n_fft-2)/2), n_fft - 2)``."""
-        bounds = getattr(self, "win_length_bounds", None)
-        if bounds is None:
-            return (min(8.0, 0.5 * (n_fft - 2)), float(n_fft - 2))
-        if np.ndim(bounds) != 1 or len(bounds) != 2:
-            raise ValueError(f"win_length_bounds must be a pair (lo, hi), got {bounds!r}")
-        lo = check_real(bounds[0], "win_length_bounds[0]", low=0.0, low_open=True)
-        hi = check_real(bounds[1], "win_length_bounds[1]", low=lo, low_open=True,
-                        high=n_fft - 2)
-        return lo, hi
+        return check_win_length_bounds(getattr(self, "win_length_bounds", None), n_fft)
 
     def _check_criterion(self, choices=CRITERIA):
         crit = self.criterion

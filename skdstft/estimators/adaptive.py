@@ -308,7 +308,7 @@ def _adapt(x, spec):
               normalization=spec.normalization)
     lam = np.reshape(np.asarray(lam, dtype=float), objective.win_shape)  # the mode's shape
     lam_full = np.broadcast_to(lam, S.shape)
-    mask = objective._frame_mask(lam, positions)
+    mask = objective.frame_mask(lam, positions)
     return AdaptationResult(
         spectrogram=S, win_lengths=lam, positions=positions,
         loss_curve=np.asarray(res.loss_curve, dtype=float), loss=float(res.loss),

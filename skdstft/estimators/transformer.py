@@ -26,10 +26,11 @@ from sklearn.utils.validation import (
 
 from .._validation import check_choice, check_int, check_real, check_signal_matrix
 from ..autodiff import dstft
+from ..losses import CRITERIA
 from ..objective import RepresentationObjective
 from ..optimize import restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import CRITERIA, DSTFTBase, warn_at_bounds
+from ._base import DSTFTBase, warn_at_bounds
 
 __all__ = ["DSTFTTransformer"]
 
