@@ -1,11 +1,16 @@
-"""What every skdstft estimator shares: input checks, bounds, criteria, features.
+"""What every skdstft estimator shares: the settings, bounds, criteria, features.
 
 The estimators themselves stay thin (scikit-learn's model): ``__init__``
-stores parameters untouched, ``fit`` validates them here, calls the
-optimizer and stores ``attr_`` results.
+stores parameters untouched; ``fit`` resolves them once into a frozen
+:class:`Settings` (:func:`resolve_settings`: every check and every default
+that depends on another parameter, in one place), calls the optimizer and
+stores ``attr_`` results.
 """
 
+import dataclasses
+import inspect
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,15 +22,282 @@ from .._validation import (
     check_int,
     check_n_fft,
     check_normalization,
+    check_real,
     check_signal_matrix,
     check_win_length_bounds,
 )
 from ..exceptions import BoundWarning
 from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
-from ..losses import CRITERIA
+from ..objective import FIXED, HOP_MODES, WINDOW_MODES, default_hop_bounds, default_scope
 from ..windows import get_window
 
-__all__ = ["DSTFTBase", "at_bound_share", "warn_at_bounds"]
+__all__ = ["DSTFTBase", "Settings", "resolve_settings", "window_modes", "hop_modes",
+           "at_bound_share", "warn_at_bounds"]
+
+# --------------------------------------------------------------------------- #
+# the modes: one definition (the objective's), a subset per estimator
+# --------------------------------------------------------------------------- #
+def _subset(names, known, what):
+    unknown = [n for n in names if n not in known]
+    if unknown:  # a programming error, caught at import
+        raise AssertionError(f"unknown {what}(s) {unknown}; the modes are {known}")
+    return tuple(names)
+
+
+def window_modes(*names):
+    """An estimator's window modes, checked against the one definition:
+    :data:`skdstft.objective.WINDOW_MODES` plus ``"fixed"``."""
+    return _subset(names, (FIXED,) + WINDOW_MODES, "window mode")
+
+
+def hop_modes(*names):
+    """An estimator's hop modes, checked against :data:`skdstft.objective.HOP_MODES`."""
+    return _subset(names, HOP_MODES, "hop mode")
+
+
+# --------------------------------------------------------------------------- #
+# the settings: every parameter validated and resolved, once per fit
+# --------------------------------------------------------------------------- #
+@dataclass(frozen=True)
+class Settings:
+    """An estimator's parameters, validated, with their defaults resolved.
+
+    Built once per ``fit`` (or ``transform``) by :func:`resolve_settings`
+    from ``get_params()``. Each field has the name of the parameter it
+    comes from; a parameter the estimator does not have stays ``None``.
+    Frozen and picklable: joblib workers receive it as is; a variant is
+    :func:`dataclasses.replace` (:meth:`replace`).
+
+    Resolved values: ``win_length_bounds`` ``(lo, hi)`` samples (default
+    ``(min(8, (n_fft - 2) / 2), n_fft - 2)``); ``win_length`` the initial
+    (or, with ``window_mode="fixed"``, the used) window length in samples
+    (default ``n_fft / 2`` clipped into the bounds); ``hop_length`` the
+    (initial) hop in samples (default ``n_fft // 4``); ``scope="auto"``
+    resolved by :func:`skdstft.objective.default_scope`;
+    ``hop_length_bounds`` default :func:`skdstft.objective.default_hop_bounds`;
+    ``hidden_layer_sizes`` a tuple of ints.
+    """
+
+    n_fft: int
+    window: object
+    normalization: object
+    win_length_bounds: tuple
+    win_length: float
+    hop_length: float
+    window_mode: str
+    max_iter: int
+    tol: float
+    verbose: int
+    n_restarts: int = 1
+    n_jobs: object = None
+    hop_mode: str = "fixed"
+    # learning from a criterion of the picture
+    criterion: object = None
+    power: float = None
+    scope: str = None
+    alpha: float = None
+    reg: object = None
+    coverage: float = None
+    min_overlap: float = None
+    hop_length_bounds: tuple = None
+    optimizer: str = None
+    learning_rate: float = None
+    batch_size: int = None
+    # features of transform
+    feature_kind: str = None
+    layout: str = None
+    n_bands: int = None
+    n_segments: int = None
+    stats: tuple = None
+    # frequency tracking
+    fs: float = None
+    band: tuple = None
+    harmonic: int = None
+    method: str = None
+    ridge_penalty: float = None
+    # the classifier's head and training
+    hidden_layer_sizes: tuple = None
+    win_learning_rate: float = None
+    early_stopping: bool = None
+    validation_fraction: float = None
+    n_iter_no_change: int = None
+    solver: str = None
+
+    def replace(self, **changes):
+        """A copy with some fields changed (the settings are frozen)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _hidden_layer_sizes(value):
+    hidden = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+        else value
+    if isinstance(hidden, str) or not all(
+            isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
+            for h in hidden):
+        raise ValueError(f"hidden_layer_sizes must be a tuple of positive ints, got {value!r}")
+    return tuple(int(h) for h in hidden)
+
+
+def _pair(value, name, form, low_open):
+    """A pair of reals ``0 <= lo < hi`` (``0 < lo`` when ``low_open``);
+    ``form`` describes it in the message."""
+    if np.ndim(value) != 1 or len(value) != 2:
+        raise ValueError(f"{name} must be a pair {form}, got {value!r}")
+    lo = check_real(value[0], f"{name}[0]", low=0.0, low_open=low_open)
+    return lo, check_real(value[1], f"{name}[1]", low=lo, low_open=True)
+
+
+def resolve_settings(estimator):
+    """Validate an estimator's parameters and resolve their defaults: a :class:`Settings`.
+
+    The one place of every parameter check: each parameter name is checked
+    the same way in every estimator that has it; the choices an estimator
+    accepts (its window and hop modes, criteria, ...) are its class
+    attribute ``_choices``. Bad values raise ``TypeError`` or ``ValueError``
+    naming the parameter and what was expected.
+
+    Parameters
+    ----------
+    estimator : DSTFTBase
+        Any of the four estimators (fitted or not; only its parameters are read).
+
+    Returns
+    -------
+    settings : Settings
+    """
+    params = estimator.get_params(deep=False)
+    choices = type(estimator)._choices
+    has = params.__contains__
+    out = {}
+
+    def choice(name):
+        out[name] = check_choice(params[name], name, choices[name])
+        return out[name]
+
+    def real(name, optional=False, **limits):
+        value = params[name]
+        out[name] = None if optional and value is None else check_real(value, name, **limits)
+        return out[name]
+
+    def integer(name, optional=False, **limits):
+        value = params[name]
+        out[name] = None if optional and value is None else check_int(value, name, **limits)
+        return out[name]
+
+    def none_is_default(name):  # None is accepted where it is the documented default
+        return inspect.signature(type(estimator)).parameters[name].default is None
+
+    n_fft = out["n_fft"] = check_n_fft(params["n_fft"])
+    get_window(params["window"])
+    out["window"] = params["window"]
+    out["normalization"] = check_normalization(params["normalization"])
+    lo, hi = out["win_length_bounds"] = check_win_length_bounds(
+        params.get("win_length_bounds"), n_fft)
+    window_mode = choice("window_mode")
+    hop_mode = choice("hop_mode") if has("hop_mode") else "fixed"
+    out["hop_mode"] = hop_mode
+
+    # the window length: used as is when fixed, the start of a learning mode
+    if params["win_length"] is None:
+        out["win_length"] = float(np.clip(n_fft / 2, lo, hi))
+    elif window_mode == FIXED:  # it must fit the frame
+        real("win_length", low=0.0, low_open=True, high=n_fft - 2)
+    else:
+        real("win_length", low=lo, high=hi)
+    out["hop_length"] = float(n_fft // 4) if params["hop_length"] is None else check_real(
+        params["hop_length"], "hop_length", low=0.0, low_open=True)
+    integer("max_iter", min_value=1)
+    real("tol", low=0.0)
+    integer("verbose", min_value=0)
+    if has("n_restarts"):
+        integer("n_restarts", min_value=1)
+    if has("n_jobs"):
+        integer("n_jobs", optional=none_is_default("n_jobs"))
+
+    # learning from a criterion of the picture
+    if has("criterion"):
+        crit = params["criterion"]
+        out["criterion"] = crit if callable(crit) else choice("criterion")
+    if has("power"):
+        real("power", low=0.0, low_open=True)
+    if has("alpha"):
+        # the Rényi order next to a criterion; the classifier's L2 penalty (>= 0) otherwise
+        alpha = real("alpha", low=0.0, low_open=has("criterion"))
+        if out.get("criterion") == "renyi" and alpha == 1.0:
+            raise ValueError("alpha must differ from 1 for criterion='renyi' "
+                             "(use criterion='entropy')")
+    if has("scope"):
+        scope = choice("scope")
+        out["scope"] = default_scope(window_mode) if scope == "auto" else scope
+    if has("reg"):
+        if params["reg"] in choices.get("reg", ()) and isinstance(params["reg"], str):
+            out["reg"] = params["reg"]
+        else:
+            words = "".join(f" or {w!r}" for w in choices.get("reg", ()))
+            out["reg"] = check_real(params["reg"], f"reg (a float >= 0{words})" if words
+                                    else "reg", low=0.0)
+    if has("coverage"):
+        real("coverage", low=0.0)
+    if has("min_overlap"):
+        real("min_overlap", low=0.0, high=1.0, high_open=True)
+    if has("hop_length_bounds"):
+        bounds = params["hop_length_bounds"]
+        out["hop_length_bounds"] = default_hop_bounds(n_fft) if bounds is None else _pair(
+            bounds, "hop_length_bounds", "(lo, hi)", low_open=True)
+    if has("optimizer"):
+        choice("optimizer")
+    if has("learning_rate"):
+        real("learning_rate", low=0.0, low_open=True)
+    if has("batch_size"):
+        integer("batch_size", optional=none_is_default("batch_size"), min_value=1)
+
+    # features of transform
+    if has("feature_kind"):
+        choice_of = {"feature_kind": KINDS, "layout": LAYOUTS}
+        for name in ("feature_kind", "layout"):
+            out[name] = check_choice(params[name], name, choice_of[name])
+        integer("n_bands", min_value=1)
+        integer("n_segments", min_value=1)
+        out["stats"] = params["stats"]
+    elif has("n_bands"):
+        integer("n_bands", min_value=1)
+        integer("n_segments", min_value=1)
+
+    # frequency tracking
+    if has("fs"):
+        real("fs", low=0.0, low_open=True)
+    if has("band"):
+        band = params["band"]
+        out["band"] = None if band is None else _pair(band, "band", "(f_min, f_max) in Hz",
+                                                      low_open=False)
+    if has("harmonic"):
+        harmonic = params["harmonic"]
+        if (isinstance(harmonic, (bool, np.bool_))
+                or not isinstance(harmonic, (int, np.integer)) or harmonic < 1):
+            raise ValueError(f"harmonic must be an integer >= 1, got {harmonic!r}")
+        out["harmonic"] = int(harmonic)
+    if has("method"):
+        choice("method")
+    if has("ridge_penalty"):
+        real("ridge_penalty", low=0.0)
+
+    # the classifier's head and training
+    if has("hidden_layer_sizes"):
+        out["hidden_layer_sizes"] = _hidden_layer_sizes(params["hidden_layer_sizes"])
+    if has("win_learning_rate"):
+        real("win_learning_rate", optional=none_is_default("win_learning_rate"), low=0.0)
+    if has("early_stopping"):
+        if not isinstance(params["early_stopping"], (bool, np.bool_)):
+            raise TypeError(f"early_stopping must be a bool, got {params['early_stopping']!r}")
+        out["early_stopping"] = bool(params["early_stopping"])
+    if has("validation_fraction"):
+        real("validation_fraction", low=0.0, high=1.0, low_open=True, high_open=True)
+    if has("n_iter_no_change"):
+        integer("n_iter_no_change", min_value=1)
+    if has("solver"):
+        choice("solver")
+    return estimator._check_settings(Settings(**out))
+
 
 # --------------------------------------------------------------------------- #
 # learned windows at a bound of their range
@@ -176,28 +448,20 @@ class DSTFTBase(BaseEstimator):
             f"less than a quarter of n_fft={n_fft}; X must be (n_signals, n_samples), one "
             f"signal per row.{hint}", UserWarning, stacklevel=4)
 
-    def _check_common(self):
-        """Validate the shared parameters; return (n_fft, (lo, hi))."""
-        n_fft = check_n_fft(self.n_fft)
-        get_window(self.window)
-        check_normalization(self.normalization)
-        return n_fft, self._bounds(n_fft)
+    # -- parameters ---------------------------------------------------------
+    _choices = {}
+    """The values each choice parameter accepts: ``window_mode``, ``hop_mode``
+    (subsets of the one definition, :func:`window_modes`, :func:`hop_modes`),
+    ``criterion``, ``scope``, ... and the words ``reg`` accepts besides a float."""
 
-    def _bounds(self, n_fft):
-        return check_win_length_bounds(getattr(self, "win_length_bounds", None), n_fft)
+    def _settings(self):
+        """The parameters validated and resolved (:func:`resolve_settings`)."""
+        return resolve_settings(self)
 
-    def _check_criterion(self, choices=CRITERIA):
-        crit = self.criterion
-        if callable(crit):
-            return crit
-        return check_choice(crit, "criterion", choices)
-
-    # -- features ---------------------------------------------------------
-    def _check_features(self):
-        check_choice(self.feature_kind, "feature_kind", KINDS)
-        check_choice(self.layout, "layout", LAYOUTS)
-        check_int(self.n_bands, "n_bands", min_value=1)
-        check_int(self.n_segments, "n_segments", min_value=1)
+    def _check_settings(self, settings):
+        """The estimator's own rules between parameters; returns the settings
+        (possibly with a choice such as ``"auto"`` resolved)."""
+        return settings
 
     # -- restarts table -----------------------------------------------------
     @property
@@ -224,12 +488,12 @@ class DSTFTBase(BaseEstimator):
         self.__dict__.pop("_restarts_table", None)
         self._restarts_data = (data, columns)
 
-    def _set_feature_grid(self, n_freqs, n_frames):
+    def _set_feature_grid(self, settings, n_frames):
         """Fix the pooling grid at fit: never more bands/segments than bins/frames
         (signals shorter than a hop have a single frame)."""
-        self._check_features()
-        self.n_bands_ = min(int(self.n_bands), n_freqs)
-        self.n_segments_ = min(int(self.n_segments), n_frames)
+        n_freqs = settings.n_fft // 2 + 1
+        self.n_bands_ = min(settings.n_bands, n_freqs)
+        self.n_segments_ = min(settings.n_segments, n_frames)
         self.n_frames_ = n_frames
         _check_layout(self.layout, self.n_bands_, self.n_segments_, self.stats)
         # names are built on request: a flat layout has F * T of them
