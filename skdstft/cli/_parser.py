@@ -4,7 +4,7 @@ import argparse
 
 import numpy as np
 
-from ..losses import CRITERIA
+from ..losses import CRITERIA, SCOPES
 from ..objective import FIXED, HOP_MODES, WINDOW_MODES
 from ._commands import run_features, run_optimize
 from ._inputs import SAMPLE_RULE
@@ -14,7 +14,6 @@ from ._inputs import SAMPLE_RULE
 OPTIMIZE_WINDOW_MODES = WINDOW_MODES
 OPTIMIZE_HOP_MODES = tuple(m for m in HOP_MODES if m != "overlap")
 FEATURES_WINDOW_MODES = (FIXED, "constant")
-SCOPES = ("frame", "global")
 
 
 def _int_parser(minimum, even=False):

@@ -407,13 +407,16 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
 
 class DSTFTBase(BaseEstimator):
     """Base class of the four estimators (a ``BaseEstimator``): the input
-    checks, bounds and feature plumbing they share; each subclass defines its
-    parameters in ``__init__`` (scikit-learn style).
+    checks, settings and feature plumbing they share; each subclass defines
+    its parameters in ``__init__`` (scikit-learn style), the values of its
+    choice parameters in ``_choices``, and its own rules between parameters
+    in ``_check_settings``.
 
     Expected parameters on the subclass: ``n_fft``, ``window``,
-    ``normalization``, ``win_length_bounds``, ``feature_kind``, ``layout``,
-    ``n_bands``, ``n_segments``, ``stats`` (the last five only if the
-    estimator makes features).
+    ``normalization``, ``win_length``, ``hop_length``, ``window_mode``,
+    ``max_iter``, ``tol``, ``verbose`` (:func:`resolve_settings` reads any
+    other it knows), and ``feature_kind``, ``layout``, ``n_bands``,
+    ``n_segments``, ``stats`` if the estimator makes features.
     """
 
     # -- inputs -----------------------------------------------------------

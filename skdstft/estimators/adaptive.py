@@ -24,9 +24,9 @@ from sklearn.utils.validation import check_is_fitted
 from .. import losses
 from ..autodiff import dstft
 from ..features import extract_features
-from ..losses import CRITERIA
+from ..losses import CRITERIA, SCOPES
 from ..objective import RepresentationObjective
-from ..optimize import OptimizeResult, minimize, restart_inits, run_restarts, single_blas_thread
+from ..optimize import METHODS, OptimizeResult, minimize, restart_inits, run_restarts, single_blas_thread
 from ..positions import fixed_overlap_n_frames, frame_positions, n_frames_for_hop
 from ._base import BOUND_MAX_SHARE, DSTFTBase, at_bound_share, hop_modes, warn_at_bounds, window_modes
 
@@ -330,8 +330,8 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         DFT size ``K`` (even, >= 4), in samples; ``F = n_fft // 2 + 1``
         frequency bins, bin ``k`` at ``k fs / n_fft`` Hz.
     win_length : float, optional
-        First initial window length (samples) of the constant fit. Default
-        ``n_fft / 2``.
+        First initial window length (samples) of the constant fit, within
+        ``win_length_bounds``. Default ``n_fft / 2`` (clipped into the bounds).
     hop_length : float, optional
         Hop in samples: the fixed hop, or the initial one with
         ``hop_mode="time"``; fixes ``T = 1 + floor(N / hop_length)`` frames.
@@ -562,18 +562,18 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
     # -- parameters ---------------------------------------------------------
     _choices = dict(window_mode=window_modes("time", "frequency", "time-frequency"),
                     hop_mode=hop_modes("fixed", "time", "overlap"), criterion=CRITERIA,
-                    scope=("global", "frame"), optimizer=("auto", "lbfgs", "adam"),
+                    scope=SCOPES, optimizer=("auto",) + METHODS,
                     reg=("auto",))
 
-    def _check_settings(self, s):
-        if s.hop_mode == "overlap" and s.window_mode != "time":
+    def _check_settings(self, settings):
+        if settings.hop_mode == "overlap" and settings.window_mode != "time":
             raise ValueError(
                 "hop_mode='overlap' makes the hop follow one window length per frame "
-                f"and needs window_mode='time', got window_mode={s.window_mode!r}")
+                f"and needs window_mode='time', got window_mode={settings.window_mode!r}")
         # "auto": Adam with projection, which makes faster progress than L-BFGS-B on
         # the thousands of lengths of the time-frequency mode (the constant fit
         # always uses L-BFGS-B)
-        return s.replace(optimizer="adam" if s.optimizer == "auto" else s.optimizer)
+        return settings.replace(optimizer="adam" if settings.optimizer == "auto" else settings.optimizer)
 
     def _log(self, verbose, message):
         if verbose:

@@ -457,8 +457,9 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     hop_length : float, optional
         Hop between frames (samples); default ``n_fft // 4``.
     win_length : float, optional
-        Window length (samples): the initial value when learned, the value
-        used with ``window_mode="fixed"``. Default ``n_fft / 2``.
+        Window length (samples): the initial value when learned (within
+        ``win_length_bounds``), the value used with ``window_mode="fixed"``
+        (at most ``n_fft - 2``). Default ``n_fft / 2`` (clipped into the bounds).
     window_mode : {"constant", "time", "fixed"}, default="constant"
         ``"constant"``: one learned length; ``"time"``: one learned length
         per frame (signals of the fit length only); ``"fixed"``: no window
@@ -622,17 +623,17 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     _choices = dict(window_mode=window_modes("fixed", "constant", "time"),
                     solver=("alternating", "adam"))
 
-    def _setup(self, s, n_samples, n_outputs, task):
-        n_fft, bounds, lam0 = s.n_fft, s.win_length_bounds, s.win_length
-        positions = frame_positions(n_samples, s.hop_length)
+    def _setup(self, settings, n_samples, n_outputs, task):
+        n_fft, bounds, lam0 = settings.n_fft, settings.win_length_bounds, settings.win_length
+        positions = frame_positions(n_samples, settings.hop_length)
         n_freqs = n_fft // 2 + 1
-        self.n_bands_ = min(s.n_bands, n_freqs)
-        self.n_segments_ = min(s.n_segments, len(positions))
-        self.hop_length_ = s.hop_length
+        self.n_bands_ = min(settings.n_bands, n_freqs)
+        self.n_segments_ = min(settings.n_segments, len(positions))
+        self.hop_length_ = settings.hop_length
         self.positions_ = np.asarray(positions, dtype=float)
         self.n_frames_ = len(positions)
         n_feat = self.n_bands_ * self.n_segments_
-        shapes = head_shapes(n_feat, s.hidden_layer_sizes, n_outputs)
+        shapes = head_shapes(n_feat, settings.hidden_layer_sizes, n_outputs)
         model = _Model(n_fft, self.positions_, self.window, self.normalization, self.n_bands_,
                        self.n_segments_, shapes, task)
         if self.window_mode == "fixed":
@@ -640,31 +641,32 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         return model, bounds, lam0
 
     def _fit_model(self, X, T, task, stratify, groups=None):
-        s = self._settings()
-        model, bounds, lam0 = self._setup(s, X.shape[1], T.shape[1], task)
-        learn = s.window_mode != "fixed"
-        time_mode = s.window_mode == "time"
+        settings = self._settings()
+        model, bounds, lam0 = self._setup(settings, X.shape[1], T.shape[1], task)
+        learn = settings.window_mode != "fixed"
+        time_mode = settings.window_mode == "time"
         rng = check_random_state(self.random_state)
-        hidden = s.hidden_layer_sizes
-        opts = dict(batch_size=s.batch_size, learning_rate=s.learning_rate, max_iter=s.max_iter)
-        common = dict(alpha=s.alpha, early_stopping=s.early_stopping,
-                      validation_fraction=s.validation_fraction,
-                      n_iter_no_change=s.n_iter_no_change, tol=s.tol,
-                      rng=rng, verbose=s.verbose, stratify=stratify,
+        hidden = settings.hidden_layer_sizes
+        opts = dict(batch_size=settings.batch_size, learning_rate=settings.learning_rate,
+                    max_iter=settings.max_iter)
+        common = dict(alpha=settings.alpha, early_stopping=settings.early_stopping,
+                      validation_fraction=settings.validation_fraction,
+                      n_iter_no_change=settings.n_iter_no_change, tol=settings.tol,
+                      rng=rng, verbose=settings.verbose, stratify=stratify,
                       name=type(self).__name__)
-        if s.solver == "adam":
-            win_lr = 0.05 if s.win_learning_rate is None else s.win_learning_rate
+        if settings.solver == "adam":
+            win_lr = 0.05 if settings.win_learning_rate is None else settings.win_learning_rate
             state = _train(model, X, T, lam0=lam0, bounds=bounds, learn_window=learn,
                            time_mode=time_mode, win_learning_rate=win_lr, groups=groups,
                            **opts, **common)
         else:
-            step = 0.25 if s.win_learning_rate is None else s.win_learning_rate
+            step = 0.25 if settings.win_learning_rate is None else settings.win_learning_rate
             linear = _Model(model.n_fft, model.positions, model.window, model.normalization,
                             model.n_bands, model.n_segments,
                             head_shapes(model.shapes[0][0][0], (), T.shape[1]), task)
             state = _alternate(model, linear, X, T, lam0=lam0, bounds=bounds,
                                learn_window=learn, time_mode=time_mode, hidden=hidden,
-                               win_step=step, max_iter=s.max_iter, task=task,
+                               win_step=step, max_iter=settings.max_iter, task=task,
                                groups=groups,
                                mlp_options=dict(opts, win_learning_rate=0.0), **common)
         lam = state["lam"] if learn else np.asarray(lam0)

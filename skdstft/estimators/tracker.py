@@ -30,18 +30,16 @@ class _TrackingLoss:
     """Picklable task loss ``theta -> objective`` (module level: joblib workers
     import it; the DSTFT primitive is never stored on an estimator)."""
 
-    def __init__(self, X, Y, positions, n_fft, window, normalization, fs, band,
-                 harmonic, power, reg=0.0, ref=1.0, scale=1.0):
-        self.X, self.Y, self.positions = X, Y, positions
-        self.n_fft, self.window, self.normalization = n_fft, window, normalization
-        self.fs, self.band, self.harmonic, self.power = fs, band, harmonic, power
+    def __init__(self, X, Y, positions, settings, reg=0.0, ref=1.0, scale=1.0):
+        self.X, self.Y, self.positions, self.settings = X, Y, positions, settings
         self.reg, self.ref, self.scale = reg, ref, scale
 
     def estimate(self, lam):
-        S = dstft(self.X, lam, self.positions, n_fft=self.n_fft, window=self.window,
-                  normalization=self.normalization)
-        return losses.frequency_estimate(S, fs=self.fs, band=self.band,
-                                         harmonic=self.harmonic, power=self.power)
+        s = self.settings
+        S = dstft(self.X, lam, self.positions, n_fft=s.n_fft, window=s.window,
+                  normalization=s.normalization)
+        return losses.frequency_estimate(S, fs=s.fs, band=s.band, harmonic=s.harmonic,
+                                         power=s.power)
 
     def mse(self, lam):
         return anp.mean((self.estimate(lam) - self.Y) ** 2)
@@ -83,8 +81,8 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         same grid whenever the hop divides ``N``), or ``n_fft // 4`` for a
         1-D ``y``.
     win_length : float, optional
-        Initial window length (samples). Default ``n_fft / 2`` (clipped into
-        the bounds).
+        Initial window length (samples), within ``win_length_bounds``.
+        Default ``n_fft / 2`` (clipped into the bounds).
     window_mode : {"constant", "time"}, default="constant"
         ``"time"``: one length per frame, shared by all signals (the frame
         index is a time in the signal), initialized from the optimal constant
@@ -199,15 +197,15 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
     # -- parameters ---------------------------------------------------------
     _choices = dict(window_mode=window_modes("constant", "time"), method=("centroid", "ridge"))
 
-    def _grid(self, n_samples, Y, s):
+    def _grid(self, n_samples, Y, settings):
         """(positions, hop) from hop_length and the shape of Y."""
         if Y.ndim == 1:
-            return frame_positions(n_samples, s.hop_length), s.hop_length
+            return frame_positions(n_samples, settings.hop_length), settings.hop_length
         n_frames = Y.shape[1]
         if self.hop_length is None:
             hop = n_samples / (n_frames - 1) if n_frames > 1 else float(n_samples)
             return frame_positions(n_samples, hop, n_frames=n_frames), hop
-        hop = s.hop_length
+        hop = settings.hop_length
         expected = n_frames_for_hop(n_samples, hop)
         if expected != n_frames:
             raise ValueError(
@@ -233,26 +231,25 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         -------
         self
         """
-        s = self._settings()
+        settings = self._settings()
         check_signal_matrix(X, "X")
         X, Y = validate_data(self, X, Y, multi_output=True, y_numeric=True,
                              dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=np.float64)
         self._warn_short_signals(X)
         n_samples = X.shape[1]
-        positions, hop = self._grid(n_samples, Y, s)
+        positions, hop = self._grid(n_samples, Y, settings)
         self._y_1d = Y.ndim == 1
         target = Y[:, None] if self._y_1d else Y
-        bounds = s.win_length_bounds
-        opts = dict(method="lbfgs", max_iter=s.max_iter, tol=s.tol)
-        loss = _TrackingLoss(X, target, positions, s.n_fft, s.window, s.normalization,
-                             s.fs, s.band, s.harmonic, s.power)
+        bounds = settings.win_length_bounds
+        opts = dict(method="lbfgs", max_iter=settings.max_iter, tol=settings.tol)
+        loss = _TrackingLoss(X, target, positions, settings)
         # an empty band fails here, with its message, rather than inside every restart
-        loss.ref = max(float(loss.mse(s.win_length)), 1e-300)
+        loss.ref = max(float(loss.mse(settings.win_length)), 1e-300)
 
-        inits = restart_inits(s.win_length, bounds, s.n_restarts, self.random_state)
-        best, results = run_restarts(loss, inits, bounds, n_jobs=s.n_jobs,
-                                     verbose=max(s.verbose - 1, 0), **opts)
+        inits = restart_inits(settings.win_length, bounds, settings.n_restarts, self.random_state)
+        best, results = run_restarts(loss, inits, bounds, n_jobs=settings.n_jobs,
+                                     verbose=max(settings.verbose - 1, 0), **opts)
         self._set_restarts({
             "init": [float(v) for v in inits],
             "win_length": [float(r.x) for r in results],
@@ -263,17 +260,17 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         })
         res = results[best]
         lam = float(res.x)
-        if s.verbose:
+        if settings.verbose:
             print(f"[FrequencyTracker] constant window {lam:.2f} samples, "
                   f"MSE {res.loss * loss.ref:.6g}")
-        if s.window_mode == "time":
+        if settings.window_mode == "time":
             n_frames = len(positions)
             ref = max(float(res.loss) * loss.ref, 1e-300)
-            tloss = _TrackingLoss(X, target, positions, s.n_fft, s.window, s.normalization,
-                                  s.fs, s.band, s.harmonic, s.power, reg=s.reg, ref=ref, scale=lam)
+            tloss = _TrackingLoss(X, target, positions, settings, reg=settings.reg, ref=ref,
+                                  scale=lam)
             t0 = time.perf_counter()
-            res = minimize(tloss, np.full((n_frames,), lam), bounds, verbose=s.verbose, **opts)
-            if s.verbose:
+            res = minimize(tloss, np.full((n_frames,), lam), bounds, verbose=settings.verbose, **opts)
+            if settings.verbose:
                 print(f"[FrequencyTracker] time-varying window in "
                       f"{time.perf_counter() - t0:.1f} s, objective {res.loss:.6g}")
             self.win_length_ = np.asarray(res.x, dtype=float).reshape(-1)
@@ -283,7 +280,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
             self.loss_ = float(res.loss) * loss.ref
         self.loss_curve_ = [float(v) for v in res.loss_curve]
         self.n_iter_ = int(res.n_iter)
-        self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=s.n_fft)
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=settings.n_fft)
         self.hop_length_ = float(hop)
         self.positions_ = np.asarray(positions, dtype=float)
         self.n_frames_ = len(self.positions_)
@@ -375,12 +372,11 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         mse : ndarray (n_lengths,)
         """
         check_is_fitted(self, "win_length_")
-        s = self._settings()
+        settings = self._settings()
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=float)
         target = Y[:, None] if Y.ndim == 1 else Y
-        loss = _TrackingLoss(X, target, self.positions_, s.n_fft, s.window, s.normalization,
-                             s.fs, s.band, s.harmonic, s.power)
+        loss = _TrackingLoss(X, target, self.positions_, settings)
         return np.array([float(loss.mse(float(w))) for w in np.ravel(win_lengths)])
 
     def loss_curve(self, X, Y, win_lengths):
