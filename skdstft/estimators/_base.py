@@ -128,33 +128,91 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _hidden_layer_sizes(value):
+def _hidden_layer_sizes(value, name):
     hidden = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
         else value
     if isinstance(hidden, str) or not all(
             isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
             for h in hidden):
-        raise ValueError(f"hidden_layer_sizes must be a tuple of positive ints, got {value!r}")
+        raise ValueError(f"{name} must be a tuple of positive ints, got {value!r}")
     return tuple(int(h) for h in hidden)
 
 
-def _pair(value, name, form, low_open):
+def _pair(form, low_open):
     """A pair of reals ``0 <= lo < hi`` (``0 < lo`` when ``low_open``);
     ``form`` describes it in the message."""
-    if np.ndim(value) != 1 or len(value) != 2:
-        raise ValueError(f"{name} must be a pair {form}, got {value!r}")
-    lo = check_real(value[0], f"{name}[0]", low=0.0, low_open=low_open)
-    return lo, check_real(value[1], f"{name}[1]", low=lo, low_open=True)
+    def check(value, name):
+        if np.ndim(value) != 1 or len(value) != 2:
+            raise ValueError(f"{name} must be a pair {form}, got {value!r}")
+        lo = check_real(value[0], f"{name}[0]", low=0.0, low_open=low_open)
+        return lo, check_real(value[1], f"{name}[1]", low=lo, low_open=True)
+    return check
+
+
+def _integer(low):
+    return lambda value, name: check_int(value, name, min_value=low)
+
+
+def _real(low, high=None, low_open=False, high_open=False):
+    return lambda value, name: check_real(value, name, low=low, high=high, low_open=low_open,
+                                          high_open=high_open)
+
+
+def _bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def _harmonic(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def _window(value, name):
+    get_window(value)
+    return value
+
+
+_RULES = {
+    # one rule per parameter name, whichever estimator has it
+    "window": _window,
+    "normalization": lambda value, name: check_normalization(value),
+    "hop_length": _real(0.0, low_open=True),
+    "max_iter": _integer(1), "n_restarts": _integer(1), "n_iter_no_change": _integer(1),
+    "n_bands": _integer(1), "n_segments": _integer(1), "batch_size": _integer(1),
+    "verbose": _integer(0), "n_jobs": _integer(None),
+    "tol": _real(0.0), "coverage": _real(0.0), "ridge_penalty": _real(0.0),
+    "win_learning_rate": _real(0.0),
+    "power": _real(0.0, low_open=True), "learning_rate": _real(0.0, low_open=True),
+    "fs": _real(0.0, low_open=True),
+    "min_overlap": _real(0.0, 1.0, high_open=True),
+    "validation_fraction": _real(0.0, 1.0, low_open=True, high_open=True),
+    "feature_kind": lambda value, name: check_choice(value, name, KINDS),
+    "layout": lambda value, name: check_choice(value, name, LAYOUTS),
+    "stats": lambda value, name: value,  # checked with the layout at fit (_set_feature_grid)
+    "band": _pair("(f_min, f_max) in Hz", low_open=False),
+    "hop_length_bounds": _pair("(lo, hi)", low_open=True),
+    "harmonic": _harmonic, "early_stopping": _bool, "hidden_layer_sizes": _hidden_layer_sizes,
+}
+"""The checks of the parameters whose meaning does not depend on another
+(``n_fft``, the window length and its bounds, ``criterion``, ``alpha``,
+``scope`` and ``reg`` are resolved in :func:`resolve_settings`)."""
 
 
 def resolve_settings(estimator):
     """Validate an estimator's parameters and resolve their defaults: a :class:`Settings`.
 
     The one place of every parameter check: each parameter name is checked
-    the same way in every estimator that has it; the choices an estimator
-    accepts (its window and hop modes, criteria, ...) are its class
-    attribute ``_choices``. Bad values raise ``TypeError`` or ``ValueError``
-    naming the parameter and what was expected.
+    the same way in every estimator that has it (``_RULES``); the values an
+    estimator's choice parameters accept (its window and hop modes,
+    criteria, ...) are its class attribute ``_choices``; ``None`` is
+    accepted where it is the parameter's default. Then the estimator's own
+    rules between parameters (``_check_settings``). Bad values raise
+    ``TypeError`` or ``ValueError`` naming the parameter and what was
+    expected.
 
     Parameters
     ----------
@@ -166,136 +224,50 @@ def resolve_settings(estimator):
     settings : Settings
     """
     params = estimator.get_params(deep=False)
+    defaults = {name: p.default for name, p in inspect.signature(type(estimator)).parameters.items()}
     choices = type(estimator)._choices
-    has = params.__contains__
     out = {}
-
-    def choice(name):
-        out[name] = check_choice(params[name], name, choices[name])
-        return out[name]
-
-    def real(name, optional=False, **limits):
-        value = params[name]
-        out[name] = None if optional and value is None else check_real(value, name, **limits)
-        return out[name]
-
-    def integer(name, optional=False, **limits):
-        value = params[name]
-        out[name] = None if optional and value is None else check_int(value, name, **limits)
-        return out[name]
-
-    def none_is_default(name):  # None is accepted where it is the documented default
-        return inspect.signature(type(estimator)).parameters[name].default is None
+    for name, value in params.items():
+        if value is None and defaults.get(name) is None:
+            out[name] = None  # the default; resolved below where it depends on others
+        elif name in choices and name != "reg" and not (name == "criterion" and callable(value)):
+            out[name] = check_choice(value, name, choices[name])
+        elif name in _RULES:
+            out[name] = _RULES[name](value, name)
+        elif name not in ("n_fft", "win_length", "win_length_bounds", "criterion", "alpha",
+                          "reg", "random_state"):
+            raise AssertionError(f"no rule for the parameter {name!r}")  # a programming error
+        else:
+            out[name] = value
+    out.pop("random_state")  # the fit draws from it
 
     n_fft = out["n_fft"] = check_n_fft(params["n_fft"])
-    get_window(params["window"])
-    out["window"] = params["window"]
-    out["normalization"] = check_normalization(params["normalization"])
-    lo, hi = out["win_length_bounds"] = check_win_length_bounds(
-        params.get("win_length_bounds"), n_fft)
-    window_mode = choice("window_mode")
-    hop_mode = choice("hop_mode") if has("hop_mode") else "fixed"
-    out["hop_mode"] = hop_mode
-
-    # the window length: used as is when fixed, the start of a learning mode
-    if params["win_length"] is None:
+    lo, hi = out["win_length_bounds"] = check_win_length_bounds(out["win_length_bounds"], n_fft)
+    mode = out["window_mode"]
+    if out["win_length"] is None:  # the start of a learning mode, or the fixed length
         out["win_length"] = float(np.clip(n_fft / 2, lo, hi))
-    elif window_mode == FIXED:  # it must fit the frame
-        real("win_length", low=0.0, low_open=True, high=n_fft - 2)
+    elif mode == FIXED:  # used as is: it must fit the frame
+        out["win_length"] = check_real(out["win_length"], "win_length", low=0.0, low_open=True,
+                                       high=n_fft - 2)
     else:
-        real("win_length", low=lo, high=hi)
-    out["hop_length"] = float(n_fft // 4) if params["hop_length"] is None else check_real(
-        params["hop_length"], "hop_length", low=0.0, low_open=True)
-    integer("max_iter", min_value=1)
-    real("tol", low=0.0)
-    integer("verbose", min_value=0)
-    if has("n_restarts"):
-        integer("n_restarts", min_value=1)
-    if has("n_jobs"):
-        integer("n_jobs", optional=none_is_default("n_jobs"))
-
-    # learning from a criterion of the picture
-    if has("criterion"):
-        crit = params["criterion"]
-        out["criterion"] = crit if callable(crit) else choice("criterion")
-    if has("power"):
-        real("power", low=0.0, low_open=True)
-    if has("alpha"):
+        out["win_length"] = check_real(out["win_length"], "win_length", low=lo, high=hi)
+    if out["hop_length"] is None:
+        out["hop_length"] = float(n_fft // 4)
+    if "hop_length_bounds" in out and out["hop_length_bounds"] is None:
+        out["hop_length_bounds"] = default_hop_bounds(n_fft)
+    if out.get("scope") == "auto":
+        out["scope"] = default_scope(mode)
+    words = choices.get("reg", ())  # e.g. "auto", a weight resolved per signal
+    if "reg" in out and not (isinstance(out["reg"], str) and out["reg"] in words):
+        out["reg"] = check_real(out["reg"], "reg (a float >= 0" + "".join(
+            f" or {w!r}" for w in words) + ")" if words else "reg", low=0.0)
+    if "alpha" in out:
         # the Rényi order next to a criterion; the classifier's L2 penalty (>= 0) otherwise
-        alpha = real("alpha", low=0.0, low_open=has("criterion"))
-        if out.get("criterion") == "renyi" and alpha == 1.0:
+        criterion = out.get("criterion")
+        out["alpha"] = check_real(out["alpha"], "alpha", low=0.0, low_open="criterion" in out)
+        if isinstance(criterion, str) and criterion == "renyi" and out["alpha"] == 1.0:
             raise ValueError("alpha must differ from 1 for criterion='renyi' "
                              "(use criterion='entropy')")
-    if has("scope"):
-        scope = choice("scope")
-        out["scope"] = default_scope(window_mode) if scope == "auto" else scope
-    if has("reg"):
-        if params["reg"] in choices.get("reg", ()) and isinstance(params["reg"], str):
-            out["reg"] = params["reg"]
-        else:
-            words = "".join(f" or {w!r}" for w in choices.get("reg", ()))
-            out["reg"] = check_real(params["reg"], f"reg (a float >= 0{words})" if words
-                                    else "reg", low=0.0)
-    if has("coverage"):
-        real("coverage", low=0.0)
-    if has("min_overlap"):
-        real("min_overlap", low=0.0, high=1.0, high_open=True)
-    if has("hop_length_bounds"):
-        bounds = params["hop_length_bounds"]
-        out["hop_length_bounds"] = default_hop_bounds(n_fft) if bounds is None else _pair(
-            bounds, "hop_length_bounds", "(lo, hi)", low_open=True)
-    if has("optimizer"):
-        choice("optimizer")
-    if has("learning_rate"):
-        real("learning_rate", low=0.0, low_open=True)
-    if has("batch_size"):
-        integer("batch_size", optional=none_is_default("batch_size"), min_value=1)
-
-    # features of transform
-    if has("feature_kind"):
-        choice_of = {"feature_kind": KINDS, "layout": LAYOUTS}
-        for name in ("feature_kind", "layout"):
-            out[name] = check_choice(params[name], name, choice_of[name])
-        integer("n_bands", min_value=1)
-        integer("n_segments", min_value=1)
-        out["stats"] = params["stats"]
-    elif has("n_bands"):
-        integer("n_bands", min_value=1)
-        integer("n_segments", min_value=1)
-
-    # frequency tracking
-    if has("fs"):
-        real("fs", low=0.0, low_open=True)
-    if has("band"):
-        band = params["band"]
-        out["band"] = None if band is None else _pair(band, "band", "(f_min, f_max) in Hz",
-                                                      low_open=False)
-    if has("harmonic"):
-        harmonic = params["harmonic"]
-        if (isinstance(harmonic, (bool, np.bool_))
-                or not isinstance(harmonic, (int, np.integer)) or harmonic < 1):
-            raise ValueError(f"harmonic must be an integer >= 1, got {harmonic!r}")
-        out["harmonic"] = int(harmonic)
-    if has("method"):
-        choice("method")
-    if has("ridge_penalty"):
-        real("ridge_penalty", low=0.0)
-
-    # the classifier's head and training
-    if has("hidden_layer_sizes"):
-        out["hidden_layer_sizes"] = _hidden_layer_sizes(params["hidden_layer_sizes"])
-    if has("win_learning_rate"):
-        real("win_learning_rate", optional=none_is_default("win_learning_rate"), low=0.0)
-    if has("early_stopping"):
-        if not isinstance(params["early_stopping"], (bool, np.bool_)):
-            raise TypeError(f"early_stopping must be a bool, got {params['early_stopping']!r}")
-        out["early_stopping"] = bool(params["early_stopping"])
-    if has("validation_fraction"):
-        real("validation_fraction", low=0.0, high=1.0, low_open=True, high_open=True)
-    if has("n_iter_no_change"):
-        integer("n_iter_no_change", min_value=1)
-    if has("solver"):
-        choice("solver")
     return estimator._check_settings(Settings(**out))
 
 
