@@ -634,9 +634,9 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         self.n_frames_ = len(positions)
         n_feat = self.n_bands_ * self.n_segments_
         shapes = head_shapes(n_feat, settings.hidden_layer_sizes, n_outputs)
-        model = _Model(n_fft, self.positions_, self.window, self.normalization, self.n_bands_,
-                       self.n_segments_, shapes, task)
-        if self.window_mode == "fixed":
+        model = _Model(n_fft, self.positions_, settings.window, settings.normalization,
+                       self.n_bands_, self.n_segments_, shapes, task)
+        if settings.window_mode == "fixed":
             bounds = (min(bounds[0], lam0), max(bounds[1], lam0))
         return model, bounds, lam0
 

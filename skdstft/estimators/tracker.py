@@ -313,23 +313,24 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
             Or ``(n_signals,)`` (the mean over frames) when fitted on a 1-D ``y``.
         """
         S = self.spectrogram(X)
-        if self.method == "ridge":
-            F = self._ridge(S)
+        settings = self._settings()
+        if settings.method == "ridge":
+            F = self._ridge(S, settings)
         else:
-            band = None if self.band is None else tuple(float(b) for b in self.band)
-            F = losses.frequency_estimate(S, fs=float(self.fs), band=band,
-                                          harmonic=int(self.harmonic), power=float(self.power))
+            F = losses.frequency_estimate(S, fs=settings.fs, band=settings.band,
+                                          harmonic=settings.harmonic, power=settings.power)
         F = np.asarray(F, dtype=np.float64)
         return F.mean(axis=1) if self._y_1d else F
 
-    def _ridge(self, S):
+    def _ridge(self, S, settings):
         n_freqs = S.shape[1]
-        df = float(self.fs) / self.n_fft
+        df = settings.fs / settings.n_fft
         freqs = df * np.arange(n_freqs)
-        if self.band is None:
+        band = settings.band
+        if band is None:
             idx = np.arange(n_freqs)
         else:
-            idx = np.flatnonzero((freqs >= self.band[0]) & (freqs <= self.band[1]))
+            idx = np.flatnonzero((freqs >= band[0]) & (freqs <= band[1]))
             if idx.size == 0:
                 raise ValueError(f"band {self.band} holds no frequency bin (bin spacing {df:g} Hz)")
         P = np.abs(S[:, idx, :]) ** 2
@@ -337,7 +338,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         for i in range(S.shape[0]):
             scale = P[i].max()
             Pi = P[i] / scale if scale > 0 else P[i]
-            path = ridge_path(Pi, float(self.ridge_penalty))
+            path = ridge_path(Pi, settings.ridge_penalty)
             logp = np.log(Pi + 1e-12)
             k = path.astype(float)
             inner = (path > 0) & (path < idx.size - 1)
@@ -349,7 +350,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
                 den = a - 2 * b + c
                 delta = np.where(den < 0, 0.5 * (a - c) / np.where(den < 0, den, -1.0), 0.0)
                 k[cols] += np.clip(delta, -0.5, 0.5)
-            out[i] = (idx[0] + k) * df / int(self.harmonic)
+            out[i] = (idx[0] + k) * df / settings.harmonic
         return out
 
     def criterion_curve(self, X, Y, win_lengths):
