@@ -46,8 +46,8 @@ def main(argv=None):
     fit_s = time.perf_counter() - t0
     grid = np.arange(16, args.n_fft - 1, step, dtype=float)
     t0 = time.perf_counter()
-    train_curve = tracker.loss_curve(Xtr, Ytr, grid)
-    test_curve = tracker.loss_curve(Xte, Yte, grid)
+    train_curve = tracker.criterion_curve(Xtr, Ytr, grid)
+    test_curve = tracker.criterion_curve(Xte, Yte, grid)
     grid_s = time.perf_counter() - t0
     mse_test = float(np.mean((tracker.predict(Xte) - Yte) ** 2))
     ridge = FrequencyTracker(n_fft=args.n_fft, hop_length=args.hop, method="ridge")

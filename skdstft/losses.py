@@ -66,8 +66,12 @@ def _safe(den):
     return anp.where(den > 0, den, 1.0)
 
 
+SCOPES = ("global", "frame")
+"""What a criterion's distribution covers: the whole plane, or each frame."""
+
+
 def _axes(scope):
-    scope = check_choice(scope, "scope", ("global", "frame"))
+    scope = check_choice(scope, "scope", SCOPES)
     return (-2, -1) if scope == "global" else (-2,)
 
 

@@ -42,10 +42,43 @@ from .positions import fixed_overlap_positions
 from .transform import gather_frames
 from .windows import get_window
 
-__all__ = ["RepresentationObjective", "WINDOW_MODES", "HOP_MODES"]
+__all__ = ["RepresentationObjective", "WINDOW_MODES", "HOP_MODES", "FIXED", "default_scope",
+           "default_hop_bounds"]
 
 WINDOW_MODES = ("constant", "time", "frequency", "time-frequency")
+"""How the window length may vary: the one definition of the modes (the
+estimators add :data:`FIXED` and each takes a subset)."""
+FIXED = "fixed"
+"""The estimators' window mode that learns nothing (a plain STFT with ``win_length``)."""
 HOP_MODES = ("fixed", "constant", "time", "overlap")
+"""How the frame positions may vary (each estimator takes a subset)."""
+
+
+def default_scope(window_mode):
+    """The criterion scope that ``scope="auto"`` stands for.
+
+    ``"global"`` (one distribution over the whole plane, the paper's) for a
+    constant window, ``"frame"`` (the mean of per-frame entropies) for a
+    varying one: with ``"l1"`` normalization a global entropy of varying
+    windows has a degenerate optimum (shrink a few windows until they hold
+    most of the energy, math.md §1 caveat), which per-frame normalization
+    removes.
+    """
+    return "global" if window_mode in (FIXED, "constant") else "frame"
+
+
+def default_hop_bounds(n_fft, hop_mode="fixed", n_samples=None, n_frames=None):
+    """Bounds ``(lo, hi)`` of a learned hop, in samples.
+
+    ``(1, n_fft)`` (math.md §6). A constant hop on a fixed number of frames
+    ``T`` is also kept at most ``n_samples / (T - 1)``: a longer one only
+    pushes frames past the end of the signal.
+    """
+    hi = float(n_fft)
+    if hop_mode == "constant" and n_samples is not None and n_frames is not None \
+            and n_frames > 1:
+        hi = max(1.0 + 1e-6, min(hi, n_samples / (n_frames - 1)))
+    return (1.0, hi)
 
 
 class RepresentationObjective:
@@ -105,7 +138,8 @@ class RepresentationObjective:
         self.positions = None if positions is None else check_positions(positions)
         hi = n_fft - 2 if win_bounds[1] is None else win_bounds[1]
         self.win_bounds = (float(win_bounds[0]), float(hi))
-        self.hop_bounds = (1.0, float(n_fft)) if hop_bounds is None else tuple(map(float, hop_bounds))
+        self.hop_bounds = default_hop_bounds(n_fft) if hop_bounds is None else \
+            tuple(map(float, hop_bounds))
         self.criterion, self.power, self.scope, self.alpha = criterion, power, scope, alpha
         self.reg, self.reg_scale = float(reg), float(reg_scale)
         self.coverage, self.min_overlap = float(coverage), float(min_overlap)

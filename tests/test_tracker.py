@@ -29,8 +29,8 @@ def test_learned_window_matches_grid(sines):
     X, Y, Xt, Yt = sines
     tracker = FrequencyTracker(n_fft=512, hop_length=128, win_length=64.0).fit(X, Y)
     grid = np.arange(16, 511, 2.0)
-    train = tracker.loss_curve(X, Y, grid)
-    test = tracker.loss_curve(Xt, Yt, grid)
+    train = tracker.criterion_curve(X, Y, grid)
+    test = tracker.criterion_curve(Xt, Yt, grid)
     assert abs(tracker.win_length_ - grid[train.argmin()]) <= 0.05 * grid[train.argmin()]
     assert tracker.loss_ <= train.min() * (1 + 1e-6)
     mse = np.mean((tracker.predict(Xt) - Yt) ** 2)
@@ -160,3 +160,17 @@ def test_time_varying_window_beats_constant_full_setting():
     ratio, ratio_inner = _time_varying_gain(fs=1024.0, n_train=8, n_test=12, max_iter=100)
     assert ratio <= 0.7
     assert ratio_inner <= 0.7
+
+
+def test_loss_curve_is_a_deprecated_alias_of_criterion_curve():
+    """The method that evaluates constant window lengths is criterion_curve, as on
+    DSTFTTransformer (loss_curve_ is the fitted loss along the iterations); the old
+    name still works, with a FutureWarning."""
+    X, Y = variable_period_sines(n_signals=4, n_samples=512, n_fft=64, hop_length=16,
+                                 random_state=1)
+    tracker = FrequencyTracker(n_fft=64, hop_length=16, max_iter=5).fit(X, Y)
+    grid = [16.0, 40.0]
+    with pytest.warns(FutureWarning, match="renamed criterion_curve"):
+        old = tracker.loss_curve(X, Y, grid)
+    np.testing.assert_array_equal(old, tracker.criterion_curve(X, Y, grid))
+    assert tracker.criterion_curve(X, Y, [tracker.win_length_])[0] == pytest.approx(tracker.loss_)

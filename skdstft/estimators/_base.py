@@ -1,11 +1,16 @@
-"""What every skdstft estimator shares: input checks, bounds, criteria, features.
+"""What every skdstft estimator shares: the settings, bounds, criteria, features.
 
 The estimators themselves stay thin (scikit-learn's model): ``__init__``
-stores parameters untouched, ``fit`` validates them here, calls the
-optimizer and stores ``attr_`` results.
+stores parameters untouched; ``fit`` resolves them once into a frozen
+:class:`Settings` (:func:`resolve_settings`: every check and every default
+that depends on another parameter, in one place), calls the optimizer and
+stores ``attr_`` results.
 """
 
+import dataclasses
+import inspect
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,15 +22,254 @@ from .._validation import (
     check_int,
     check_n_fft,
     check_normalization,
+    check_real,
     check_signal_matrix,
     check_win_length_bounds,
 )
 from ..exceptions import BoundWarning
 from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
-from ..losses import CRITERIA
+from ..objective import FIXED, HOP_MODES, WINDOW_MODES, default_hop_bounds, default_scope
 from ..windows import get_window
 
-__all__ = ["DSTFTBase", "at_bound_share", "warn_at_bounds"]
+__all__ = ["DSTFTBase", "Settings", "resolve_settings", "window_modes", "hop_modes",
+           "at_bound_share", "warn_at_bounds"]
+
+# --------------------------------------------------------------------------- #
+# the modes: one definition (the objective's), a subset per estimator
+# --------------------------------------------------------------------------- #
+def _subset(names, known, what):
+    unknown = [n for n in names if n not in known]
+    if unknown:  # a programming error, caught at import
+        raise AssertionError(f"unknown {what}(s) {unknown}; the modes are {known}")
+    return tuple(names)
+
+
+def window_modes(*names):
+    """An estimator's window modes, checked against the one definition:
+    :data:`skdstft.objective.WINDOW_MODES` plus ``"fixed"``."""
+    return _subset(names, (FIXED,) + WINDOW_MODES, "window mode")
+
+
+def hop_modes(*names):
+    """An estimator's hop modes, checked against :data:`skdstft.objective.HOP_MODES`."""
+    return _subset(names, HOP_MODES, "hop mode")
+
+
+# --------------------------------------------------------------------------- #
+# the settings: every parameter validated and resolved, once per fit
+# --------------------------------------------------------------------------- #
+@dataclass(frozen=True)
+class Settings:
+    """An estimator's parameters, validated, with their defaults resolved.
+
+    Built once per ``fit`` (or ``transform``) by :func:`resolve_settings`
+    from ``get_params()``. Each field has the name of the parameter it
+    comes from; a parameter the estimator does not have stays ``None``.
+    Frozen and picklable: joblib workers receive it as is; a variant is
+    :func:`dataclasses.replace` (:meth:`replace`).
+
+    Resolved values: ``win_length_bounds`` ``(lo, hi)`` samples (default
+    ``(min(8, (n_fft - 2) / 2), n_fft - 2)``); ``win_length`` the initial
+    (or, with ``window_mode="fixed"``, the used) window length in samples
+    (default ``n_fft / 2`` clipped into the bounds); ``hop_length`` the
+    (initial) hop in samples (default ``n_fft // 4``); ``scope="auto"``
+    resolved by :func:`skdstft.objective.default_scope`;
+    ``hop_length_bounds`` default :func:`skdstft.objective.default_hop_bounds`;
+    ``hidden_layer_sizes`` a tuple of ints.
+    """
+
+    n_fft: int
+    window: object
+    normalization: object
+    win_length_bounds: tuple
+    win_length: float
+    hop_length: float
+    window_mode: str
+    max_iter: int
+    tol: float
+    verbose: int
+    n_restarts: int = 1
+    n_jobs: object = None
+    hop_mode: str = "fixed"
+    # learning from a criterion of the picture
+    criterion: object = None
+    power: float = None
+    scope: str = None
+    alpha: float = None
+    reg: object = None
+    coverage: float = None
+    min_overlap: float = None
+    hop_length_bounds: tuple = None
+    optimizer: str = None
+    learning_rate: float = None
+    batch_size: int = None
+    # features of transform
+    feature_kind: str = None
+    layout: str = None
+    n_bands: int = None
+    n_segments: int = None
+    stats: tuple = None
+    # frequency tracking
+    fs: float = None
+    band: tuple = None
+    harmonic: int = None
+    method: str = None
+    ridge_penalty: float = None
+    # the classifier's head and training
+    hidden_layer_sizes: tuple = None
+    win_learning_rate: float = None
+    early_stopping: bool = None
+    validation_fraction: float = None
+    n_iter_no_change: int = None
+    solver: str = None
+
+    def replace(self, **changes):
+        """A copy with some fields changed (the settings are frozen)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _hidden_layer_sizes(value, name):
+    hidden = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+        else value
+    if isinstance(hidden, str) or not all(
+            isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
+            for h in hidden):
+        raise ValueError(f"{name} must be a tuple of positive ints, got {value!r}")
+    return tuple(int(h) for h in hidden)
+
+
+def _pair(form, low_open):
+    """A pair of reals ``0 <= lo < hi`` (``0 < lo`` when ``low_open``);
+    ``form`` describes it in the message."""
+    def check(value, name):
+        if np.ndim(value) != 1 or len(value) != 2:
+            raise ValueError(f"{name} must be a pair {form}, got {value!r}")
+        lo = check_real(value[0], f"{name}[0]", low=0.0, low_open=low_open)
+        return lo, check_real(value[1], f"{name}[1]", low=lo, low_open=True)
+    return check
+
+
+def _integer(low):
+    return lambda value, name: check_int(value, name, min_value=low)
+
+
+def _real(low, high=None, low_open=False, high_open=False):
+    return lambda value, name: check_real(value, name, low=low, high=high, low_open=low_open,
+                                          high_open=high_open)
+
+
+def _bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def _harmonic(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def _window(value, name):
+    get_window(value)
+    return value
+
+
+_RULES = {
+    # one rule per parameter name, whichever estimator has it
+    "window": _window,
+    "normalization": lambda value, name: check_normalization(value),
+    "hop_length": _real(0.0, low_open=True),
+    "max_iter": _integer(1), "n_restarts": _integer(1), "n_iter_no_change": _integer(1),
+    "n_bands": _integer(1), "n_segments": _integer(1), "batch_size": _integer(1),
+    "verbose": _integer(0), "n_jobs": _integer(None),
+    "tol": _real(0.0), "coverage": _real(0.0), "ridge_penalty": _real(0.0),
+    "win_learning_rate": _real(0.0),
+    "power": _real(0.0, low_open=True), "learning_rate": _real(0.0, low_open=True),
+    "fs": _real(0.0, low_open=True),
+    "min_overlap": _real(0.0, 1.0, high_open=True),
+    "validation_fraction": _real(0.0, 1.0, low_open=True, high_open=True),
+    "feature_kind": lambda value, name: check_choice(value, name, KINDS),
+    "layout": lambda value, name: check_choice(value, name, LAYOUTS),
+    "stats": lambda value, name: value,  # checked with the layout at fit (_set_feature_grid)
+    "band": _pair("(f_min, f_max) in Hz", low_open=False),
+    "hop_length_bounds": _pair("(lo, hi)", low_open=True),
+    "harmonic": _harmonic, "early_stopping": _bool, "hidden_layer_sizes": _hidden_layer_sizes,
+}
+"""The checks of the parameters whose meaning does not depend on another
+(``n_fft``, the window length and its bounds, ``criterion``, ``alpha``,
+``scope`` and ``reg`` are resolved in :func:`resolve_settings`)."""
+
+
+def resolve_settings(estimator):
+    """Validate an estimator's parameters and resolve their defaults: a :class:`Settings`.
+
+    The one place of every parameter check: each parameter name is checked
+    the same way in every estimator that has it (``_RULES``); the values an
+    estimator's choice parameters accept (its window and hop modes,
+    criteria, ...) are its class attribute ``_choices``; ``None`` is
+    accepted where it is the parameter's default. Then the estimator's own
+    rules between parameters (``_check_settings``). Bad values raise
+    ``TypeError`` or ``ValueError`` naming the parameter and what was
+    expected.
+
+    Parameters
+    ----------
+    estimator : DSTFTBase
+        Any of the four estimators (fitted or not; only its parameters are read).
+
+    Returns
+    -------
+    settings : Settings
+    """
+    params = estimator.get_params(deep=False)
+    defaults = {name: p.default for name, p in inspect.signature(type(estimator)).parameters.items()}
+    choices = type(estimator)._choices
+    out = {}
+    for name, value in params.items():
+        if value is None and defaults.get(name) is None:
+            out[name] = None  # the default; resolved below where it depends on others
+        elif name in choices and name != "reg" and not (name == "criterion" and callable(value)):
+            out[name] = check_choice(value, name, choices[name])
+        elif name in _RULES:
+            out[name] = _RULES[name](value, name)
+        elif name not in ("n_fft", "win_length", "win_length_bounds", "criterion", "alpha",
+                          "reg", "random_state"):
+            raise AssertionError(f"no rule for the parameter {name!r}")  # a programming error
+        else:
+            out[name] = value
+    out.pop("random_state")  # the fit draws from it
+
+    n_fft = out["n_fft"] = check_n_fft(params["n_fft"])
+    lo, hi = out["win_length_bounds"] = check_win_length_bounds(out["win_length_bounds"], n_fft)
+    mode = out["window_mode"]
+    if out["win_length"] is None:  # the start of a learning mode, or the fixed length
+        out["win_length"] = float(np.clip(n_fft / 2, lo, hi))
+    elif mode == FIXED:  # used as is: it must fit the frame
+        out["win_length"] = check_real(out["win_length"], "win_length", low=0.0, low_open=True,
+                                       high=n_fft - 2)
+    else:
+        out["win_length"] = check_real(out["win_length"], "win_length", low=lo, high=hi)
+    if out["hop_length"] is None:
+        out["hop_length"] = float(n_fft // 4)
+    if "hop_length_bounds" in out and out["hop_length_bounds"] is None:
+        out["hop_length_bounds"] = default_hop_bounds(n_fft)
+    if out.get("scope") == "auto":
+        out["scope"] = default_scope(mode)
+    words = choices.get("reg", ())  # e.g. "auto", a weight resolved per signal
+    if "reg" in out and not (isinstance(out["reg"], str) and out["reg"] in words):
+        out["reg"] = check_real(out["reg"], "reg (a float >= 0" + "".join(
+            f" or {w!r}" for w in words) + ")" if words else "reg", low=0.0)
+    if "alpha" in out:
+        # the Rényi order next to a criterion; the classifier's L2 penalty (>= 0) otherwise
+        criterion = out.get("criterion")
+        out["alpha"] = check_real(out["alpha"], "alpha", low=0.0, low_open="criterion" in out)
+        if isinstance(criterion, str) and criterion == "renyi" and out["alpha"] == 1.0:
+            raise ValueError("alpha must differ from 1 for criterion='renyi' "
+                             "(use criterion='entropy')")
+    return estimator._check_settings(Settings(**out))
+
 
 # --------------------------------------------------------------------------- #
 # learned windows at a bound of their range
@@ -135,13 +379,16 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
 
 class DSTFTBase(BaseEstimator):
     """Base class of the four estimators (a ``BaseEstimator``): the input
-    checks, bounds and feature plumbing they share; each subclass defines its
-    parameters in ``__init__`` (scikit-learn style).
+    checks, settings and feature plumbing they share; each subclass defines
+    its parameters in ``__init__`` (scikit-learn style), the values of its
+    choice parameters in ``_choices``, and its own rules between parameters
+    in ``_check_settings``.
 
     Expected parameters on the subclass: ``n_fft``, ``window``,
-    ``normalization``, ``win_length_bounds``, ``feature_kind``, ``layout``,
-    ``n_bands``, ``n_segments``, ``stats`` (the last five only if the
-    estimator makes features).
+    ``normalization``, ``win_length``, ``hop_length``, ``window_mode``,
+    ``max_iter``, ``tol``, ``verbose`` (:func:`resolve_settings` reads any
+    other it knows), and ``feature_kind``, ``layout``, ``n_bands``,
+    ``n_segments``, ``stats`` if the estimator makes features.
     """
 
     # -- inputs -----------------------------------------------------------
@@ -176,28 +423,20 @@ class DSTFTBase(BaseEstimator):
             f"less than a quarter of n_fft={n_fft}; X must be (n_signals, n_samples), one "
             f"signal per row.{hint}", UserWarning, stacklevel=4)
 
-    def _check_common(self):
-        """Validate the shared parameters; return (n_fft, (lo, hi))."""
-        n_fft = check_n_fft(self.n_fft)
-        get_window(self.window)
-        check_normalization(self.normalization)
-        return n_fft, self._bounds(n_fft)
+    # -- parameters ---------------------------------------------------------
+    _choices = {}
+    """The values each choice parameter accepts: ``window_mode``, ``hop_mode``
+    (subsets of the one definition, :func:`window_modes`, :func:`hop_modes`),
+    ``criterion``, ``scope``, ... and the words ``reg`` accepts besides a float."""
 
-    def _bounds(self, n_fft):
-        return check_win_length_bounds(getattr(self, "win_length_bounds", None), n_fft)
+    def _settings(self):
+        """The parameters validated and resolved (:func:`resolve_settings`)."""
+        return resolve_settings(self)
 
-    def _check_criterion(self, choices=CRITERIA):
-        crit = self.criterion
-        if callable(crit):
-            return crit
-        return check_choice(crit, "criterion", choices)
-
-    # -- features ---------------------------------------------------------
-    def _check_features(self):
-        check_choice(self.feature_kind, "feature_kind", KINDS)
-        check_choice(self.layout, "layout", LAYOUTS)
-        check_int(self.n_bands, "n_bands", min_value=1)
-        check_int(self.n_segments, "n_segments", min_value=1)
+    def _check_settings(self, settings):
+        """The estimator's own rules between parameters; returns the settings
+        (possibly with a choice such as ``"auto"`` resolved)."""
+        return settings
 
     # -- restarts table -----------------------------------------------------
     @property
@@ -224,12 +463,12 @@ class DSTFTBase(BaseEstimator):
         self.__dict__.pop("_restarts_table", None)
         self._restarts_data = (data, columns)
 
-    def _set_feature_grid(self, n_freqs, n_frames):
+    def _set_feature_grid(self, settings, n_frames):
         """Fix the pooling grid at fit: never more bands/segments than bins/frames
         (signals shorter than a hop have a single frame)."""
-        self._check_features()
-        self.n_bands_ = min(int(self.n_bands), n_freqs)
-        self.n_segments_ = min(int(self.n_segments), n_frames)
+        n_freqs = settings.n_fft // 2 + 1
+        self.n_bands_ = min(settings.n_bands, n_freqs)
+        self.n_segments_ = min(settings.n_segments, n_frames)
         self.n_frames_ = n_frames
         _check_layout(self.layout, self.n_bands_, self.n_segments_, self.stats)
         # names are built on request: a flat layout has F * T of them

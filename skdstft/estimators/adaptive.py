@@ -22,20 +22,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .. import losses
-from .._validation import check_choice, check_int, check_real, check_signal_matrix
 from ..autodiff import dstft
 from ..features import extract_features
+from ..losses import CRITERIA, SCOPES
 from ..objective import RepresentationObjective
-from ..optimize import OptimizeResult, minimize, restart_inits, run_restarts, single_blas_thread
+from ..optimize import METHODS, OptimizeResult, minimize, restart_inits, run_restarts, single_blas_thread
 from ..positions import fixed_overlap_n_frames, frame_positions, n_frames_for_hop
-from ._base import BOUND_MAX_SHARE, DSTFTBase, at_bound_share, warn_at_bounds
+from ._base import BOUND_MAX_SHARE, DSTFTBase, at_bound_share, hop_modes, warn_at_bounds, window_modes
 
 __all__ = ["AdaptiveSpectrogram", "AdaptationResult"]
-
-WINDOW_MODES = ("time", "frequency", "time-frequency")
-HOP_MODES = ("fixed", "time", "overlap")
-SCOPES = ("global", "frame")
-OPTIMIZERS = ("auto", "lbfgs", "adam")
 
 _RESTART_COLUMNS = ["init", "win_length", "loss", "n_iter", "converged", "seconds",
                     "message", "best"]
@@ -222,71 +217,43 @@ def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
 # --------------------------------------------------------------------------- #
 # the per-signal problem (module level: joblib workers import it)
 # --------------------------------------------------------------------------- #
-@dataclass(frozen=True)
-class _Spec:
-    """Everything an adaptation needs, resolved and validated (picklable)."""
-
-    n_fft: int
-    window: object
-    normalization: object
-    window_mode: str
-    hop_mode: str
-    criterion: object
-    power: float
-    scope: str
-    alpha: float
-    reg: object  # float or "auto"
-    coverage: float
-    min_overlap: float
-    bounds: tuple
-    hop_bounds: tuple
-    optimizer: str
-    learning_rate: float
-    max_iter: int
-    tol: float
-    win_length: float
-    hop_length: float
-
-
-def _grid(spec, n_samples):
+def _grid(settings, n_samples):
     """``(n_frames, positions)`` of a signal length (positions None when the
     objective derives them from the lengths)."""
-    if spec.hop_mode == "overlap":
-        return fixed_overlap_n_frames(n_samples, spec.bounds[0], spec.min_overlap), None
-    return (n_frames_for_hop(n_samples, spec.hop_length),
-            frame_positions(n_samples, spec.hop_length))
+    if settings.hop_mode == "overlap":
+        lo = settings.win_length_bounds[0]
+        return fixed_overlap_n_frames(n_samples, lo, settings.min_overlap), None
+    return (n_frames_for_hop(n_samples, settings.hop_length),
+            frame_positions(n_samples, settings.hop_length))
 
 
 AUTO_REG_FRACTION = 0.02
 """``reg="auto"`` uses this fraction of the signal's threshold ``reg_max``."""
 
 
-def _objective(spec, X, window_mode):
-    n_frames, positions = _grid(spec, X.shape[-1])
-    hop_mode = spec.hop_mode
+def _objective(settings, X, window_mode):
+    n_frames, positions = _grid(settings, X.shape[-1])
+    s, hop_mode = settings, settings.hop_mode
     if window_mode == "constant" and hop_mode == "time":
         hop_mode = "fixed"  # the first step keeps the initial grid
     return RepresentationObjective(
-        X, n_fft=spec.n_fft, n_frames=n_frames, window_mode=window_mode, hop_mode=hop_mode,
-        positions=positions, win_bounds=spec.bounds, hop_bounds=spec.hop_bounds,
-        criterion=spec.criterion, power=spec.power, scope=spec.scope, alpha=spec.alpha,
-        reg=0.0 if spec.reg == "auto" else spec.reg, reg_scale=spec.win_length, coverage=spec.coverage,
-        min_overlap=spec.min_overlap, window=spec.window, normalization=spec.normalization)
+        X, n_fft=s.n_fft, n_frames=n_frames, window_mode=window_mode, hop_mode=hop_mode,
+        positions=positions, win_bounds=s.win_length_bounds, hop_bounds=s.hop_length_bounds,
+        criterion=s.criterion, power=s.power, scope=s.scope, alpha=s.alpha,
+        reg=0.0 if s.reg == "auto" else s.reg, reg_scale=s.win_length, coverage=s.coverage,
+        min_overlap=s.min_overlap, window=s.window, normalization=s.normalization)
 
 
-def _adapt(x, spec):
+def _adapt(x, settings):
     """Adapt the window (and hop) to one signal ``x`` (N,): an AdaptationResult."""
     start = time.perf_counter()
     X = np.asarray(x, dtype=np.float64)[None, :]
-    objective = _objective(spec, X, spec.window_mode)
-    theta0, bounds = objective.pack(spec.win_length, spec.hop_length)
+    objective = _objective(settings, X, settings.window_mode)
+    theta0, bounds = objective.pack(settings.win_length, settings.hop_length)
     reg_max = objective.reg_threshold(theta0)  # one gradient: ~1 % of an adaptation
-    if spec.reg == "auto":
+    if settings.reg == "auto":
         objective.reg = AUTO_REG_FRACTION * reg_max
-    method = spec.optimizer
-    if method == "auto":
-        method = "adam"
-    if spec.window_mode != "time-frequency" and spec.hop_mode != "time" \
+    if settings.window_mode != "time-frequency" and settings.hop_mode != "time" \
             and objective.reg > reg_max:
         # the lasso case: the threshold is exact for a window varying along one
         # axis, so the constant start is the optimum; descending would only
@@ -299,13 +266,14 @@ def _adapt(x, spec):
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            res = minimize(objective, theta0, bounds, method=method, max_iter=spec.max_iter,
-                           tol=spec.tol, learning_rate=spec.learning_rate)
+            res = minimize(objective, theta0, bounds, method=settings.optimizer,
+                           max_iter=settings.max_iter, tol=settings.tol,
+                           learning_rate=settings.learning_rate)
     theta = res.x if np.isfinite(res.loss) else theta0
     lam, _, positions = objective.unpack(theta)
     positions = np.asarray(positions, dtype=float)
-    S = dstft(X[0], lam, positions, n_fft=spec.n_fft, window=spec.window,
-              normalization=spec.normalization)
+    S = dstft(X[0], lam, positions, n_fft=settings.n_fft, window=settings.window,
+              normalization=settings.normalization)
     lam = np.reshape(np.asarray(lam, dtype=float), objective.win_shape)  # the mode's shape
     lam_full = np.broadcast_to(lam, S.shape)
     mask = objective.frame_mask(lam, positions)
@@ -314,27 +282,27 @@ def _adapt(x, spec):
         loss_curve=np.asarray(res.loss_curve, dtype=float), loss=float(res.loss),
         criterion=objective.criterion_value(theta), n_iter=int(res.n_iter),
         converged=bool(res.converged), initial_criterion=objective.criterion_value(theta0),
-        smoothness=float(losses.smoothness(lam, scale=spec.win_length)),
+        smoothness=float(losses.smoothness(lam, scale=settings.win_length)),
         coverage=float(losses.coverage_penalty(positions[mask], lam_full[:, mask],
-                                               int(X.shape[1]), spec.min_overlap)),
-        frame_mask=np.asarray(mask, dtype=bool), n_fft=spec.n_fft, n_samples=int(X.shape[1]),
-        win_length_init=spec.win_length, win_length_bounds=tuple(spec.bounds),
+                                               int(X.shape[1]), settings.min_overlap)),
+        frame_mask=np.asarray(mask, dtype=bool), n_fft=settings.n_fft, n_samples=int(X.shape[1]),
+        win_length_init=settings.win_length, win_length_bounds=tuple(settings.win_length_bounds),
         seconds=time.perf_counter() - start, reg=float(objective.reg), reg_max=float(reg_max),
-        at_bound_share=at_bound_share(lam, spec.bounds)[0], message=str(res.message),
-        window=spec.window, normalization=spec.normalization)
+        at_bound_share=at_bound_share(lam, settings.win_length_bounds)[0], message=str(res.message),
+        window=settings.window, normalization=settings.normalization)
 
 
-def _adapt_features(X, spec, feature_kw):
+def _adapt_features(X, settings, feature_kw):
     """Worker of ``transform``: adapt to each row of ``X`` (a chunk of
     signals), keep only the feature vectors. BLAS is pinned to one thread so
     that results do not depend on how the signals are split over jobs."""
     feats, late, shares = [], 0, []
     with single_blas_thread():
         for x in X:
-            result = _adapt(x, spec)
+            result = _adapt(x, settings)
             feats.append(extract_features(result.spectrogram, **feature_kw))
             late += not result.converged
-            shares.append(at_bound_share(result.win_lengths, spec.bounds))
+            shares.append(at_bound_share(result.win_lengths, settings.win_length_bounds))
     return feats, late, shares
 
 
@@ -364,8 +332,8 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         DFT size ``K`` (even, >= 4), in samples; ``F = n_fft // 2 + 1``
         frequency bins, bin ``k`` at ``k fs / n_fft`` Hz.
     win_length : float, optional
-        First initial window length (samples) of the constant fit. Default
-        ``n_fft / 2``.
+        First initial window length (samples) of the constant fit, within
+        ``win_length_bounds``. Default ``n_fft / 2`` (clipped into the bounds).
     hop_length : float, optional
         Hop in samples: the fixed hop, or the initial one with
         ``hop_mode="time"``; fixes ``T = 1 + floor(N / hop_length)`` frames.
@@ -594,63 +562,21 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         return tags
 
     # -- parameters ---------------------------------------------------------
-    def _check_params(self):
-        """Validate every parameter; return the settings (win_length = initial)."""
-        n_fft, bounds = self._check_common()
-        window_mode = check_choice(self.window_mode, "window_mode", WINDOW_MODES)
-        hop_mode = check_choice(self.hop_mode, "hop_mode", HOP_MODES)
-        if hop_mode == "overlap" and window_mode != "time":
+    _choices = dict(window_mode=window_modes("time", "frequency", "time-frequency"),
+                    hop_mode=hop_modes("fixed", "time", "overlap"), criterion=CRITERIA,
+                    scope=SCOPES, optimizer=("auto",) + METHODS,
+                    reg=("auto",))
+
+    def _check_settings(self, settings):
+        if settings.hop_mode == "overlap" and settings.window_mode != "time":
             raise ValueError(
                 "hop_mode='overlap' makes the hop follow one window length per frame "
-                f"and needs window_mode='time', got window_mode={window_mode!r}")
-        criterion = self._check_criterion()
-        power = check_real(self.power, "power", low=0.0, low_open=True)
-        scope = check_choice(self.scope, "scope", SCOPES)
-        alpha = check_real(self.alpha, "alpha", low=0.0, low_open=True)
-        if criterion == "renyi" and alpha == 1.0:
-            raise ValueError("alpha must differ from 1 for criterion='renyi' "
-                             "(use criterion='entropy')")
-        reg = "auto" if isinstance(self.reg, str) and self.reg == "auto" else check_real(
-            self.reg, "reg (a float >= 0 or 'auto')", low=0.0)
-        coverage = check_real(self.coverage, "coverage", low=0.0)
-        min_overlap = check_real(self.min_overlap, "min_overlap", low=0.0, high=1.0,
-                                 high_open=True)
-        if self.win_length is None:
-            win0 = float(np.clip(n_fft / 2, *bounds))
-        else:
-            win0 = check_real(self.win_length, "win_length", low=bounds[0], high=bounds[1])
-        if self.hop_length is None:
-            hop0 = float(n_fft // 4)
-        else:
-            hop0 = check_real(self.hop_length, "hop_length", low=0.0, low_open=True)
-        hop_bounds = self._hop_bounds(n_fft)
-        optimizer = check_choice(self.optimizer, "optimizer", OPTIMIZERS)
-        learning_rate = check_real(self.learning_rate, "learning_rate", low=0.0,
-                                   low_open=True)
-        max_iter = check_int(self.max_iter, "max_iter", min_value=1)
-        tol = check_real(self.tol, "tol", low=0.0)
-        n_restarts = check_int(self.n_restarts, "n_restarts", min_value=1)
-        if self.n_jobs is not None:
-            check_int(self.n_jobs, "n_jobs")
-        verbose = check_int(self.verbose, "verbose", min_value=0)
-        self._check_features()
-        return dict(n_fft=n_fft, window=self.window, normalization=self.normalization,
-                    window_mode=window_mode, hop_mode=hop_mode, criterion=criterion,
-                    power=power, scope=scope, alpha=alpha, reg=reg, coverage=coverage,
-                    min_overlap=min_overlap, bounds=bounds, hop_bounds=hop_bounds,
-                    optimizer=optimizer,
-                    learning_rate=learning_rate, max_iter=max_iter, tol=tol,
-                    win_length=win0, hop_length=hop0), n_restarts, verbose
-
-    def _hop_bounds(self, n_fft):
-        bounds = self.hop_length_bounds
-        if bounds is None:
-            return (1.0, float(n_fft))
-        if np.ndim(bounds) != 1 or len(bounds) != 2:
-            raise ValueError(f"hop_length_bounds must be a pair (lo, hi), got {bounds!r}")
-        lo = check_real(bounds[0], "hop_length_bounds[0]", low=0.0, low_open=True)
-        hi = check_real(bounds[1], "hop_length_bounds[1]", low=lo, low_open=True)
-        return lo, hi
+                f"and needs window_mode='time', got window_mode={settings.window_mode!r}")
+        # "auto": Adam with projection, which makes faster progress than L-BFGS-B on
+        # the thousands of lengths of the time-frequency mode (the constant fit
+        # always uses L-BFGS-B)
+        optimizer = "adam" if settings.optimizer == "auto" else settings.optimizer
+        return settings.replace(optimizer=optimizer)
 
     def _log(self, verbose, message):
         if verbose:
@@ -675,21 +601,20 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         -------
         self : AdaptiveSpectrogram
         """
-        check_signal_matrix(X, "X")
         X = np.asarray(self._check_X(X, reset=True), dtype=np.float64)
-        settings, n_restarts, verbose = self._check_params()
-        spec = _Spec(**settings)
+        settings = self._settings()
         start = time.perf_counter()
-        objective = _objective(spec, X, "constant")
+        objective = _objective(settings, X, "constant")
         rng = check_random_state(self.random_state)
-        inits = restart_inits(spec.win_length, spec.bounds, n_restarts, rng)
+        inits = restart_inits(settings.win_length, settings.win_length_bounds,
+                              settings.n_restarts, rng)
         thetas = [objective.pack(w)[0] for w in inits]
-        bounds = objective.pack(spec.win_length)[1]
+        bounds = objective.pack(settings.win_length)[1]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            best, results = run_restarts(objective, thetas, bounds, n_jobs=self.n_jobs,
-                                         method="lbfgs", max_iter=spec.max_iter,
-                                         tol=spec.tol)
+            best, results = run_restarts(objective, thetas, bounds, n_jobs=settings.n_jobs,
+                                         method="lbfgs", max_iter=settings.max_iter,
+                                         tol=settings.tol)
         rows = [dict(init=float(w0), win_length=float(r.x[0]), loss=float(r.loss),
                      n_iter=int(r.n_iter), converged=bool(r.converged),
                      seconds=float(r.seconds), message=r.message, best=i == best)
@@ -698,30 +623,28 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         if not winner.converged:
             warnings.warn(
                 f"{type(self).__name__}: the constant fit stopped at max_iter="
-                f"{spec.max_iter} while the loss was still decreasing (tol={spec.tol:g}); "
+                f"{settings.max_iter} while the loss was still decreasing (tol={settings.tol:g}); "
                 "raise max_iter", ConvergenceWarning, stacklevel=2)
         self.win_length_ = float(winner.x[0])
-        self.at_bound_share_ = warn_at_bounds(self.win_length_, spec.bounds, self,
-                                              n_fft=spec.n_fft,
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, settings.win_length_bounds, self,
+                                              n_fft=settings.n_fft,
                                               what="the fitted constant window length")
-        self.hop_length_ = spec.hop_length
+        self.hop_length_ = settings.hop_length
         lam, _, positions = objective.unpack(np.asarray(winner.x, dtype=float))
         self.positions_ = np.asarray(positions, dtype=float)
         self.loss_ = float(winner.loss)
         self.loss_curve_ = np.asarray(winner.loss_curve, dtype=float)
         self.n_iter_ = max(1, int(winner.n_iter))
         self._set_restarts(rows, _RESTART_COLUMNS)
-        self._set_feature_grid(spec.n_fft // 2 + 1, objective.n_frames)
-        self._log(verbose, f"constant fit on {X.shape[0]} signal(s): win_length_ = "
+        self._set_feature_grid(settings, objective.n_frames)
+        self._log(settings.verbose, f"constant fit on {X.shape[0]} signal(s): win_length_ = "
                            f"{self.win_length_:.2f} samples, loss {self.loss_:.6g}, "
                            f"{time.perf_counter() - start:.2f} s")
         return self
 
     def _spec(self):
-        settings, _, _ = self._check_params()
-        settings["win_length"] = self.win_length_
-        settings["hop_length"] = self.hop_length_
-        return _Spec(**settings)
+        """The settings of an adaptation: it starts from the fitted constant window."""
+        return self._settings().replace(win_length=self.win_length_, hop_length=self.hop_length_)
 
     # -- adapt / transform ------------------------------------------------------
     def adapt(self, x):
@@ -750,15 +673,15 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
             raise ValueError(f"adapt takes one signal of shape (n_samples,), got shape "
                              f"{x.shape}; use transform for a batch")
         x = np.asarray(_check_row(x), dtype=np.float64)
-        spec = self._spec()
-        result = _adapt(x, spec)
+        settings = self._spec()
+        result = _adapt(x, settings)
         if not result.converged:
             warnings.warn(
-                f"{type(self).__name__}.adapt stopped at max_iter={spec.max_iter} while the "
-                f"loss was still decreasing (tol={spec.tol:g}); raise max_iter",
+                f"{type(self).__name__}.adapt stopped at max_iter={settings.max_iter} while the "
+                f"loss was still decreasing (tol={settings.tol:g}); raise max_iter",
                 ConvergenceWarning, stacklevel=2)
-        warn_at_bounds(result.win_lengths, spec.bounds, f"{type(self).__name__}.adapt",
-                       n_fft=spec.n_fft, what="the adapted window lengths")
+        warn_at_bounds(result.win_lengths, settings.win_length_bounds, f"{type(self).__name__}.adapt",
+                       n_fft=settings.n_fft, what="the adapted window lengths")
         if not result.covers():
             # windows shorter than the hop leave samples that nothing analyses
             # (and that result.inverse() cannot recover)
@@ -792,27 +715,26 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
             Columns named by :meth:`get_feature_names_out`.
         """
         check_is_fitted(self, "win_length_")
-        check_signal_matrix(X, "X")
         X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
-        spec = self._spec()
+        settings = self._spec()
         feature_kw = dict(kind=self.feature_kind, layout=self.layout, n_bands=self.n_bands_,
                           n_segments=self.n_segments_, stats=self.stats)
         n_chunks = min(len(X), 4 * effective_n_jobs(self.n_jobs))
         chunks = [X[idx] for idx in np.array_split(np.arange(len(X)), n_chunks)]
         out = Parallel(n_jobs=self.n_jobs, verbose=max(0, self.verbose - 1))(
-            delayed(_adapt_features)(chunk, spec, feature_kw) for chunk in chunks)
+            delayed(_adapt_features)(chunk, settings, feature_kw) for chunk in chunks)
         n_late = sum(late for _, late, _ in out)
         if n_late:
             warnings.warn(
                 f"{type(self).__name__}.transform: {n_late} of {len(X)} adaptations "
-                f"stopped at max_iter={spec.max_iter} while the loss was still decreasing; "
+                f"stopped at max_iter={settings.max_iter} while the loss was still decreasing; "
                 "raise max_iter", ConvergenceWarning, stacklevel=2)
         shares = np.array([v for _, _, chunk in out for v in chunk]).reshape(-1, 3)
         n_bound = int(np.sum(shares[:, 0] > BOUND_MAX_SHARE))
         if n_bound:  # one warning, for the signal with the most lengths at a bound
-            warn_at_bounds(None, spec.bounds,
+            warn_at_bounds(None, settings.win_length_bounds,
                            f"{type(self).__name__}.transform ({n_bound} of {len(X)} signals)",
-                           n_fft=spec.n_fft, shares=tuple(shares[np.argmax(shares[:, 0])]),
+                           n_fft=settings.n_fft, shares=tuple(shares[np.argmax(shares[:, 0])]),
                            what="the adapted window lengths of the worst signal")
         feats = [f for chunk_feats, _, _ in out for f in chunk_feats]
         return np.stack(feats).reshape(len(X), -1)

@@ -28,17 +28,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_choice, check_int, check_real, check_signal_matrix
+from .._validation import check_signal_matrix
 from ..autodiff import dstft
 from ..features import extract_features, feature_names
 from ..positions import frame_positions
-from ._base import DSTFTBase, warn_at_bounds
+from ._base import DSTFTBase, warn_at_bounds, window_modes
 from ._heads import STD_EPS, cross_entropy, head_logits, head_shapes, init_head, l2_penalty, log_softmax
 
 __all__ = ["DSTFTClassifier", "learn_task_window", "TaskWindowResult"]
 
-WINDOW_MODES = ("fixed", "constant", "time")
-SOLVERS = ("alternating", "adam")
 POWER_EPS = 1e-10
 
 
@@ -459,8 +457,9 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     hop_length : float, optional
         Hop between frames (samples); default ``n_fft // 4``.
     win_length : float, optional
-        Window length (samples): the initial value when learned, the value
-        used with ``window_mode="fixed"``. Default ``n_fft / 2``.
+        Window length (samples): the initial value when learned (within
+        ``win_length_bounds``), the value used with ``window_mode="fixed"``
+        (at most ``n_fft - 2``). Default ``n_fft / 2`` (clipped into the bounds).
     window_mode : {"constant", "time", "fixed"}, default="constant"
         ``"constant"``: one learned length; ``"time"``: one learned length
         per frame (signals of the fit length only); ``"fixed"``: no window
@@ -620,95 +619,57 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         tags.classifier_tags.poor_score = True  # spectral features of any signal, not blobs
         return tags
 
-    # -- validation -------------------------------------------------------
-    def _check_params(self):
-        n_fft, bounds = self._check_common()
-        check_choice(self.window_mode, "window_mode", WINDOW_MODES)
-        check_int(self.n_bands, "n_bands", min_value=1)
-        check_int(self.n_segments, "n_segments", min_value=1)
-        hidden = self.hidden_layer_sizes
-        if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
-            hidden = (hidden,)
-        if isinstance(hidden, str) or not all(
-                isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
-                for h in hidden):
-            raise ValueError(
-                f"hidden_layer_sizes must be a tuple of positive ints, got {self.hidden_layer_sizes!r}")
-        check_real(self.alpha, "alpha", low=0.0)
-        check_int(self.batch_size, "batch_size", min_value=1)
-        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        if self.win_learning_rate is not None:
-            check_real(self.win_learning_rate, "win_learning_rate", low=0.0)
-        check_choice(self.solver, "solver", SOLVERS)
-        check_int(self.max_iter, "max_iter", min_value=1)
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(f"early_stopping must be a bool, got {self.early_stopping!r}")
-        check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0,
-                   low_open=True, high_open=True)
-        check_int(self.n_iter_no_change, "n_iter_no_change", min_value=1)
-        check_real(self.tol, "tol", low=0.0)
-        check_int(self.verbose, "verbose", min_value=0)
-        hop = float(n_fft // 4) if self.hop_length is None else check_real(
-            self.hop_length, "hop_length", low=0.0, low_open=True)
-        lo, hi = bounds
-        if self.win_length is None:
-            lam0 = float(np.clip(n_fft / 2, lo, hi))
-        else:
-            lam0 = check_real(self.win_length, "win_length", low=0.0, low_open=True,
-                              high=n_fft - 2)  # must fit the frame in every mode
-            if self.window_mode == "fixed":
-                if lam0 > n_fft - 2:
-                    raise ValueError(f"win_length must be <= n_fft - 2 = {n_fft - 2}, got {lam0}")
-            else:
-                lam0 = float(np.clip(lam0, lo, hi))
-        return n_fft, bounds, tuple(int(h) for h in hidden), hop, lam0
+    # -- parameters ---------------------------------------------------------
+    _choices = dict(window_mode=window_modes("fixed", "constant", "time"),
+                    solver=("alternating", "adam"))
 
-    def _setup(self, n_samples, n_outputs, task):
-        n_fft, bounds, hidden, hop, lam0 = self._check_params()
-        positions = frame_positions(n_samples, hop)
+    def _setup(self, settings, n_samples, n_outputs, task):
+        n_fft, bounds, lam0 = settings.n_fft, settings.win_length_bounds, settings.win_length
+        positions = frame_positions(n_samples, settings.hop_length)
         n_freqs = n_fft // 2 + 1
-        self.n_bands_ = min(int(self.n_bands), n_freqs)
-        self.n_segments_ = min(int(self.n_segments), len(positions))
-        self.hop_length_ = hop
+        self.n_bands_ = min(settings.n_bands, n_freqs)
+        self.n_segments_ = min(settings.n_segments, len(positions))
+        self.hop_length_ = settings.hop_length
         self.positions_ = np.asarray(positions, dtype=float)
         self.n_frames_ = len(positions)
         n_feat = self.n_bands_ * self.n_segments_
-        shapes = head_shapes(n_feat, hidden, n_outputs)
-        model = _Model(n_fft, self.positions_, self.window, self.normalization, self.n_bands_,
-                       self.n_segments_, shapes, task)
-        if self.window_mode == "fixed":
+        shapes = head_shapes(n_feat, settings.hidden_layer_sizes, n_outputs)
+        model = _Model(n_fft, self.positions_, settings.window, settings.normalization,
+                       self.n_bands_, self.n_segments_, shapes, task)
+        if settings.window_mode == "fixed":
             bounds = (min(bounds[0], lam0), max(bounds[1], lam0))
         return model, bounds, lam0
 
     def _fit_model(self, X, T, task, stratify, groups=None):
-        model, bounds, lam0 = self._setup(X.shape[1], T.shape[1], task)
-        learn = self.window_mode != "fixed"
-        time_mode = self.window_mode == "time"
+        settings = self._settings()
+        model, bounds, lam0 = self._setup(settings, X.shape[1], T.shape[1], task)
+        learn = settings.window_mode != "fixed"
+        time_mode = settings.window_mode == "time"
         rng = check_random_state(self.random_state)
-        hidden = tuple(self._check_params()[2])
-        opts = dict(batch_size=int(self.batch_size), learning_rate=float(self.learning_rate),
-                    max_iter=int(self.max_iter))
-        common = dict(alpha=float(self.alpha), early_stopping=bool(self.early_stopping),
-                      validation_fraction=float(self.validation_fraction),
-                      n_iter_no_change=int(self.n_iter_no_change), tol=float(self.tol),
-                      rng=rng, verbose=int(self.verbose), stratify=stratify,
+        hidden = settings.hidden_layer_sizes
+        opts = dict(batch_size=settings.batch_size, learning_rate=settings.learning_rate,
+                    max_iter=settings.max_iter)
+        common = dict(alpha=settings.alpha, early_stopping=settings.early_stopping,
+                      validation_fraction=settings.validation_fraction,
+                      n_iter_no_change=settings.n_iter_no_change, tol=settings.tol,
+                      rng=rng, verbose=settings.verbose, stratify=stratify,
                       name=type(self).__name__)
-        if self.solver == "adam":
-            win_lr = 0.05 if self.win_learning_rate is None else float(self.win_learning_rate)
+        if settings.solver == "adam":
+            win_lr = 0.05 if settings.win_learning_rate is None else settings.win_learning_rate
             state = _train(model, X, T, lam0=lam0, bounds=bounds, learn_window=learn,
                            time_mode=time_mode, win_learning_rate=win_lr, groups=groups,
                            **opts, **common)
         else:
-            step = 0.25 if self.win_learning_rate is None else float(self.win_learning_rate)
+            step = 0.25 if settings.win_learning_rate is None else settings.win_learning_rate
             linear = _Model(model.n_fft, model.positions, model.window, model.normalization,
                             model.n_bands, model.n_segments,
                             head_shapes(model.shapes[0][0][0], (), T.shape[1]), task)
             state = _alternate(model, linear, X, T, lam0=lam0, bounds=bounds,
                                learn_window=learn, time_mode=time_mode, hidden=hidden,
-                               win_step=step, max_iter=int(self.max_iter), task=task,
+                               win_step=step, max_iter=settings.max_iter, task=task,
                                groups=groups,
                                mlp_options=dict(opts, win_learning_rate=0.0), **common)
-        lam = state["lam"] if self.window_mode != "fixed" else np.asarray(lam0)
+        lam = state["lam"] if learn else np.asarray(lam0)
         self.win_length_ = float(lam) if lam.ndim == 0 else lam.reshape(-1)
         self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=model.n_fft,
                                               warn=learn)

@@ -8,6 +8,7 @@ analytical vector-Jacobian products.
 """
 
 import time
+import warnings
 
 import autograd.numpy as anp
 import numpy as np
@@ -15,35 +16,30 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import losses
-from .._validation import check_choice, check_int, check_real, check_signal_matrix
+from .._validation import check_signal_matrix
 from ..autodiff import dstft
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import DSTFTBase, warn_at_bounds
+from ._base import DSTFTBase, warn_at_bounds, window_modes
 from ._heads import ridge_path
 
 __all__ = ["FrequencyTracker"]
-
-WINDOW_MODES = ("constant", "time")
-METHODS = ("centroid", "ridge")
 
 
 class _TrackingLoss:
     """Picklable task loss ``theta -> objective`` (module level: joblib workers
     import it; the DSTFT primitive is never stored on an estimator)."""
 
-    def __init__(self, X, Y, positions, n_fft, window, normalization, fs, band,
-                 harmonic, power, reg=0.0, ref=1.0, scale=1.0):
-        self.X, self.Y, self.positions = X, Y, positions
-        self.n_fft, self.window, self.normalization = n_fft, window, normalization
-        self.fs, self.band, self.harmonic, self.power = fs, band, harmonic, power
+    def __init__(self, X, Y, positions, settings, reg=0.0, ref=1.0, scale=1.0):
+        self.X, self.Y, self.positions, self.settings = X, Y, positions, settings
         self.reg, self.ref, self.scale = reg, ref, scale
 
     def estimate(self, lam):
-        S = dstft(self.X, lam, self.positions, n_fft=self.n_fft, window=self.window,
-                  normalization=self.normalization)
-        return losses.frequency_estimate(S, fs=self.fs, band=self.band,
-                                         harmonic=self.harmonic, power=self.power)
+        s = self.settings
+        S = dstft(self.X, lam, self.positions, n_fft=s.n_fft, window=s.window,
+                  normalization=s.normalization)
+        return losses.frequency_estimate(S, fs=s.fs, band=s.band, harmonic=s.harmonic,
+                                         power=s.power)
 
     def mse(self, lam):
         return anp.mean((self.estimate(lam) - self.Y) ** 2)
@@ -85,8 +81,8 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         same grid whenever the hop divides ``N``), or ``n_fft // 4`` for a
         1-D ``y``.
     win_length : float, optional
-        Initial window length (samples). Default ``n_fft / 2`` (clipped into
-        the bounds).
+        Initial window length (samples), within ``win_length_bounds``.
+        Default ``n_fft / 2`` (clipped into the bounds).
     window_mode : {"constant", "time"}, default="constant"
         ``"time"``: one length per frame, shared by all signals (the frame
         index is a time in the signal), initialized from the optimal constant
@@ -198,44 +194,18 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         tags.regressor_tags.poor_score = True  # a tracker, not a general regressor
         return tags
 
-    # -- validation -------------------------------------------------------
-    def _check_params(self):
-        n_fft, bounds = self._check_common()
-        check_choice(self.window_mode, "window_mode", WINDOW_MODES)
-        check_choice(self.method, "method", METHODS)
-        fs = check_real(self.fs, "fs", low=0.0, low_open=True)
-        if (isinstance(self.harmonic, (bool, np.bool_))
-                or not isinstance(self.harmonic, (int, np.integer)) or self.harmonic < 1):
-            raise ValueError(f"harmonic must be an integer >= 1, got {self.harmonic!r}")
-        if self.band is not None:
-            if np.ndim(self.band) != 1 or len(self.band) != 2:
-                raise ValueError(f"band must be a pair (f_min, f_max) in Hz, got {self.band!r}")
-            f_min = check_real(self.band[0], "band[0]", low=0.0)
-            check_real(self.band[1], "band[1]", low=f_min, low_open=True)
-        check_real(self.power, "power", low=0.0, low_open=True)
-        check_real(self.reg, "reg", low=0.0)
-        check_real(self.ridge_penalty, "ridge_penalty", low=0.0)
-        check_int(self.n_restarts, "n_restarts", min_value=1)
-        check_int(self.max_iter, "max_iter", min_value=1)
-        check_real(self.tol, "tol", low=0.0)
-        check_int(self.verbose, "verbose", min_value=0)
-        if self.hop_length is not None:
-            check_real(self.hop_length, "hop_length", low=0.0, low_open=True)
-        if self.win_length is not None:  # must fit the frame (then clipped into the bounds)
-            check_real(self.win_length, "win_length", low=0.0, low_open=True, high=n_fft - 2)
-        return n_fft, bounds, fs
+    # -- parameters ---------------------------------------------------------
+    _choices = dict(window_mode=window_modes("constant", "time"), method=("centroid", "ridge"))
 
-    def _grid(self, n_samples, Y):
+    def _grid(self, n_samples, Y, settings):
         """(positions, hop) from hop_length and the shape of Y."""
         if Y.ndim == 1:
-            hop = float(self.hop_length) if self.hop_length is not None else float(
-                max(self.n_fft // 4, 1))
-            return frame_positions(n_samples, hop), hop
+            return frame_positions(n_samples, settings.hop_length), settings.hop_length
         n_frames = Y.shape[1]
         if self.hop_length is None:
             hop = n_samples / (n_frames - 1) if n_frames > 1 else float(n_samples)
             return frame_positions(n_samples, hop, n_frames=n_frames), hop
-        hop = float(self.hop_length)
+        hop = settings.hop_length
         expected = n_frames_for_hop(n_samples, hop)
         if expected != n_frames:
             raise ValueError(
@@ -261,29 +231,25 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         -------
         self
         """
-        n_fft, bounds, fs = self._check_params()
+        settings = self._settings()
         check_signal_matrix(X, "X")
         X, Y = validate_data(self, X, Y, multi_output=True, y_numeric=True,
                              dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=np.float64)
         self._warn_short_signals(X)
         n_samples = X.shape[1]
-        positions, hop = self._grid(n_samples, Y)
+        positions, hop = self._grid(n_samples, Y, settings)
         self._y_1d = Y.ndim == 1
         target = Y[:, None] if self._y_1d else Y
-        band = None if self.band is None else (float(self.band[0]), float(self.band[1]))
-        lo, hi = bounds
-        init = float(np.clip(self.win_length if self.win_length is not None else n_fft / 2,
-                             lo, hi))
-        opts = dict(method="lbfgs", max_iter=int(self.max_iter), tol=float(self.tol))
-        loss = _TrackingLoss(X, target, positions, n_fft, self.window, self.normalization,
-                             fs, band, int(self.harmonic), float(self.power))
+        bounds = settings.win_length_bounds
+        opts = dict(method="lbfgs", max_iter=settings.max_iter, tol=settings.tol)
+        loss = _TrackingLoss(X, target, positions, settings)
         # an empty band fails here, with its message, rather than inside every restart
-        loss.ref = max(float(loss.mse(init)), 1e-300)
+        loss.ref = max(float(loss.mse(settings.win_length)), 1e-300)
 
-        inits = restart_inits(init, bounds, self.n_restarts, self.random_state)
-        best, results = run_restarts(loss, inits, bounds, n_jobs=self.n_jobs,
-                                     verbose=max(int(self.verbose) - 1, 0), **opts)
+        inits = restart_inits(settings.win_length, bounds, settings.n_restarts, self.random_state)
+        best, results = run_restarts(loss, inits, bounds, n_jobs=settings.n_jobs,
+                                     verbose=max(settings.verbose - 1, 0), **opts)
         self._set_restarts({
             "init": [float(v) for v in inits],
             "win_length": [float(r.x) for r in results],
@@ -294,18 +260,17 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         })
         res = results[best]
         lam = float(res.x)
-        if self.verbose:
+        if settings.verbose:
             print(f"[FrequencyTracker] constant window {lam:.2f} samples, "
                   f"MSE {res.loss * loss.ref:.6g}")
-        if self.window_mode == "time":
+        if settings.window_mode == "time":
             n_frames = len(positions)
             ref = max(float(res.loss) * loss.ref, 1e-300)
-            tloss = _TrackingLoss(X, target, positions, n_fft, self.window, self.normalization,
-                                  fs, band, int(self.harmonic), float(self.power),
-                                  reg=float(self.reg), ref=ref, scale=lam)
+            tloss = _TrackingLoss(X, target, positions, settings, reg=settings.reg, ref=ref,
+                                  scale=lam)
             t0 = time.perf_counter()
-            res = minimize(tloss, np.full((n_frames,), lam), bounds, verbose=self.verbose, **opts)
-            if self.verbose:
+            res = minimize(tloss, np.full((n_frames,), lam), bounds, verbose=settings.verbose, **opts)
+            if settings.verbose:
                 print(f"[FrequencyTracker] time-varying window in "
                       f"{time.perf_counter() - t0:.1f} s, objective {res.loss:.6g}")
             self.win_length_ = np.asarray(res.x, dtype=float).reshape(-1)
@@ -315,7 +280,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
             self.loss_ = float(res.loss) * loss.ref
         self.loss_curve_ = [float(v) for v in res.loss_curve]
         self.n_iter_ = int(res.n_iter)
-        self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=n_fft)
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=settings.n_fft)
         self.hop_length_ = float(hop)
         self.positions_ = np.asarray(positions, dtype=float)
         self.n_frames_ = len(self.positions_)
@@ -348,23 +313,24 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
             Or ``(n_signals,)`` (the mean over frames) when fitted on a 1-D ``y``.
         """
         S = self.spectrogram(X)
-        if self.method == "ridge":
-            F = self._ridge(S)
+        settings = self._settings()
+        if settings.method == "ridge":
+            F = self._ridge(S, settings)
         else:
-            band = None if self.band is None else tuple(float(b) for b in self.band)
-            F = losses.frequency_estimate(S, fs=float(self.fs), band=band,
-                                          harmonic=int(self.harmonic), power=float(self.power))
+            F = losses.frequency_estimate(S, fs=settings.fs, band=settings.band,
+                                          harmonic=settings.harmonic, power=settings.power)
         F = np.asarray(F, dtype=np.float64)
         return F.mean(axis=1) if self._y_1d else F
 
-    def _ridge(self, S):
+    def _ridge(self, S, settings):
         n_freqs = S.shape[1]
-        df = float(self.fs) / self.n_fft
+        df = settings.fs / settings.n_fft
         freqs = df * np.arange(n_freqs)
-        if self.band is None:
+        band = settings.band
+        if band is None:
             idx = np.arange(n_freqs)
         else:
-            idx = np.flatnonzero((freqs >= self.band[0]) & (freqs <= self.band[1]))
+            idx = np.flatnonzero((freqs >= band[0]) & (freqs <= band[1]))
             if idx.size == 0:
                 raise ValueError(f"band {self.band} holds no frequency bin (bin spacing {df:g} Hz)")
         P = np.abs(S[:, idx, :]) ** 2
@@ -372,7 +338,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         for i in range(S.shape[0]):
             scale = P[i].max()
             Pi = P[i] / scale if scale > 0 else P[i]
-            path = ridge_path(Pi, float(self.ridge_penalty))
+            path = ridge_path(Pi, settings.ridge_penalty)
             logp = np.log(Pi + 1e-12)
             k = path.astype(float)
             inner = (path > 0) & (path < idx.size - 1)
@@ -384,13 +350,17 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
                 den = a - 2 * b + c
                 delta = np.where(den < 0, 0.5 * (a - c) / np.where(den < 0, den, -1.0), 0.0)
                 k[cols] += np.clip(delta, -0.5, 0.5)
-            out[i] = (idx[0] + k) * df / int(self.harmonic)
+            out[i] = (idx[0] + k) * df / settings.harmonic
         return out
 
-    def loss_curve(self, X, Y, win_lengths):
+    def criterion_curve(self, X, Y, win_lengths):
         """Tracking MSE (Hz**2, centroid estimate) of constant window lengths.
 
-        For plots of the task loss against the window length (paper Fig. 7).
+        The criterion the fit minimizes, evaluated for each constant window
+        length without optimization: for plots of the task loss against the
+        window length (paper Fig. 7). The name follows
+        :meth:`DSTFTTransformer.criterion_curve`; ``loss_curve_`` is the
+        fitted attribute (the loss along the iterations).
 
         Parameters
         ----------
@@ -403,12 +373,16 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         mse : ndarray (n_lengths,)
         """
         check_is_fitted(self, "win_length_")
+        settings = self._settings()
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=float)
         target = Y[:, None] if Y.ndim == 1 else Y
-        band = None if self.band is None else tuple(float(b) for b in self.band)
-        loss = _TrackingLoss(X, target, self.positions_, self.n_fft, self.window,
-                             self.normalization, float(self.fs), band, int(self.harmonic),
-                             float(self.power))
+        loss = _TrackingLoss(X, target, self.positions_, settings)
         return np.array([float(loss.mse(float(w))) for w in np.ravel(win_lengths)])
 
+    def loss_curve(self, X, Y, win_lengths):
+        """Deprecated alias of :meth:`criterion_curve` (removed in a later release)."""
+        warnings.warn("FrequencyTracker.loss_curve(X, Y, win_lengths) is renamed "
+                      "criterion_curve(X, Y, win_lengths) (loss_curve_ is the fitted loss along "
+                      "the iterations); the old name will be removed", FutureWarning, stacklevel=2)
+        return self.criterion_curve(X, Y, win_lengths)

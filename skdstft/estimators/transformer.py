@@ -24,20 +24,15 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from .._validation import check_choice, check_int, check_real, check_signal_matrix
+from .._validation import check_signal_matrix
 from ..autodiff import dstft
-from ..losses import CRITERIA
-from ..objective import RepresentationObjective
-from ..optimize import restart_inits, run_restarts
+from ..losses import CRITERIA, SCOPES
+from ..objective import RepresentationObjective, default_hop_bounds
+from ..optimize import METHODS, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import DSTFTBase, warn_at_bounds
+from ._base import DSTFTBase, hop_modes, warn_at_bounds, window_modes
 
 __all__ = ["DSTFTTransformer"]
-
-WINDOW_MODES = ("fixed", "constant", "time")
-HOP_MODES = ("fixed", "constant", "time")
-SCOPES = ("auto", "global", "frame")
-OPTIMIZERS = ("auto", "lbfgs", "adam")
 
 TRANSFORM_CHUNK_BYTES = 64 * 2**20
 """Memory budget (bytes) of the temporaries of one chunk of signals in
@@ -72,8 +67,9 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         frequency bins, bin ``k`` at ``k fs / n_fft`` Hz.
     win_length : float, optional
         Window length in samples: the value used by ``window_mode="fixed"``
-        and the first initial value of the learning modes. Default
-        ``n_fft / 2``.
+        (at most ``n_fft - 2``) and the first initial value of the learning
+        modes (within ``win_length_bounds``). Default ``n_fft / 2`` (clipped
+        into the bounds).
     hop_length : float, optional
         Hop in samples (the fixed hop, or the initial hop when it is learned;
         it also fixes the number of frames ``T = 1 + floor(N / hop_length)``).
@@ -270,88 +266,46 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
 
-    # -- parameter checks ---------------------------------------------------
-    def _check_params(self):
-        """Validate every parameter; return the resolved settings as a dict."""
-        n_fft, bounds = self._check_common()
-        window_mode = check_choice(self.window_mode, "window_mode", WINDOW_MODES)
-        hop_mode = check_choice(self.hop_mode, "hop_mode", HOP_MODES)
-        if window_mode == "fixed" and hop_mode != "fixed":
+    # -- parameters ---------------------------------------------------------
+    _choices = dict(window_mode=window_modes("fixed", "constant", "time"),
+                    hop_mode=hop_modes("fixed", "constant", "time"),
+                    criterion=CRITERIA + ("supervised",), scope=("auto",) + SCOPES,
+                    optimizer=("auto",) + METHODS)
+
+    def _check_settings(self, settings):
+        if settings.window_mode == "fixed" and settings.hop_mode != "fixed":
             raise ValueError(
                 f"window_mode='fixed' learns nothing and needs hop_mode='fixed', got "
-                f"hop_mode={hop_mode!r}; use window_mode='constant' to learn the hop")
-        criterion = self._check_criterion(CRITERIA + ("supervised",))
-        power = check_real(self.power, "power", low=0.0, low_open=True)
-        scope = check_choice(self.scope, "scope", SCOPES)
-        if scope == "auto":
-            scope = "frame" if window_mode == "time" else "global"
-        alpha = check_real(self.alpha, "alpha", low=0.0, low_open=True)
-        if criterion == "renyi" and alpha == 1.0:
-            raise ValueError("alpha must differ from 1 for criterion='renyi' "
-                             "(use criterion='entropy')")
-        if self.win_length is None:
-            win0 = float(np.clip(n_fft / 2, *bounds))
-        else:
-            win0 = check_real(self.win_length, "win_length", low=bounds[0], high=bounds[1])
-        if self.hop_length is None:
-            hop0 = float(n_fft // 4)
-        else:
-            hop0 = check_real(self.hop_length, "hop_length", low=0.0, low_open=True)
-        coverage = check_real(self.coverage, "coverage", low=0.0)
-        min_overlap = check_real(self.min_overlap, "min_overlap", low=0.0, high=1.0,
-                                 high_open=True)
-        reg = check_real(self.reg, "reg", low=0.0)
-        optimizer = check_choice(self.optimizer, "optimizer", OPTIMIZERS)
-        learning_rate = check_real(self.learning_rate, "learning_rate", low=0.0,
-                                   low_open=True)
-        batch_size = None if self.batch_size is None else check_int(
-            self.batch_size, "batch_size", min_value=1)
+                f"hop_mode={settings.hop_mode!r}; use window_mode='constant' to learn the hop")
+        optimizer = settings.optimizer
         if optimizer == "auto":
-            optimizer = "lbfgs" if batch_size is None else "adam"
-        if batch_size is not None and optimizer != "adam":
+            optimizer = "lbfgs" if settings.batch_size is None else "adam"
+        if settings.batch_size is not None and optimizer != "adam":
             raise ValueError("batch_size (mini-batches) needs optimizer='adam' or 'auto', "
                              f"got optimizer={optimizer!r}")
-        n_restarts = check_int(self.n_restarts, "n_restarts", min_value=1)
-        if self.n_jobs is not None:
-            check_int(self.n_jobs, "n_jobs")
-        max_iter = check_int(self.max_iter, "max_iter", min_value=1)
-        tol = check_real(self.tol, "tol", low=0.0)
-        verbose = check_int(self.verbose, "verbose", min_value=0)
-        self._check_features()
-        return dict(n_fft=n_fft, bounds=bounds, window_mode=window_mode, hop_mode=hop_mode,
-                    criterion=criterion, power=power, scope=scope, alpha=alpha,
-                    win0=win0, hop0=hop0, coverage=coverage, min_overlap=min_overlap,
-                    reg=reg, optimizer=optimizer, learning_rate=learning_rate,
-                    batch_size=batch_size, n_restarts=n_restarts, max_iter=max_iter,
-                    tol=tol, verbose=verbose)
+        return settings.replace(optimizer=optimizer)
 
     # -- fit ----------------------------------------------------------------
-    def _log(self, p, message):
-        if p["verbose"]:
+    def _log(self, settings, message):
+        if settings.verbose:
             print(f"[{type(self).__name__}] {message}", flush=True)
 
-    def _objective(self, X, p, window_mode, n_frames, positions, seed, reg_scale=1.0):
-        n_samples = X.shape[1]
-        hop_hi = float(p["n_fft"])
-        if p["hop_mode"] == "constant" and n_frames > 1:
-            # T is fixed: a constant hop larger than N / (T - 1) only pushes
-            # frames past the end of the signal
-            hop_hi = max(1.0 + 1e-6, min(hop_hi, n_samples / (n_frames - 1)))
+    def _objective(self, X, settings, window_mode, n_frames, positions, seed, reg_scale=1.0):
+        s = settings
         return RepresentationObjective(
-            X, n_fft=p["n_fft"], n_frames=n_frames, window_mode=window_mode,
-            hop_mode=p["hop_mode"], positions=positions, win_bounds=p["bounds"],
-            hop_bounds=(1.0, hop_hi),
-            criterion=p["criterion"], power=p["power"], scope=p["scope"], alpha=p["alpha"],
-            reg=p["reg"], reg_scale=reg_scale, coverage=p["coverage"],
-            min_overlap=p["min_overlap"], window=self.window,
-            normalization=self.normalization, batch_size=p["batch_size"], seed=seed)
+            X, n_fft=s.n_fft, n_frames=n_frames, window_mode=window_mode, hop_mode=s.hop_mode,
+            positions=positions, win_bounds=s.win_length_bounds,
+            hop_bounds=default_hop_bounds(s.n_fft, s.hop_mode, X.shape[1], n_frames),
+            criterion=s.criterion, power=s.power, scope=s.scope, alpha=s.alpha, reg=s.reg,
+            reg_scale=reg_scale, coverage=s.coverage, min_overlap=s.min_overlap,
+            window=s.window, normalization=s.normalization, batch_size=s.batch_size, seed=seed)
 
-    def _run(self, objective, thetas, bounds, p, n_jobs):
+    def _run(self, objective, thetas, bounds, settings, n_jobs):
         """Restarts of one stage; ranks them by the full-data loss."""
-        stochastic = p["batch_size"] is not None and p["batch_size"] < objective.X.shape[0]
-        options = dict(method=p["optimizer"], max_iter=p["max_iter"], tol=p["tol"],
-                       learning_rate=p["learning_rate"], stochastic=stochastic,
-                       verbose=max(0, 10 // (p["verbose"] - 1)) if p["verbose"] >= 2 else 0)
+        stochastic = settings.batch_size is not None and settings.batch_size < objective.X.shape[0]
+        options = dict(method=settings.optimizer, max_iter=settings.max_iter, tol=settings.tol,
+                       learning_rate=settings.learning_rate, stochastic=stochastic,
+                       verbose=max(0, 10 // (settings.verbose - 1)) if settings.verbose >= 2 else 0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             best, results = run_restarts(objective, thetas, bounds, n_jobs=n_jobs, **options)
@@ -390,52 +344,53 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         self : DSTFTTransformer
         """
         X = self._check_X(X, reset=True)
-        p = self._check_params()
+        settings = self._settings()
         X = np.asarray(X, dtype=np.float64)
         n_signals, n_samples = X.shape
-        if p["criterion"] == "supervised":
-            return self._fit_supervised(X, y, groups, p)
+        if settings.criterion == "supervised":
+            return self._fit_supervised(X, y, groups, settings)
         rng = check_random_state(self.random_state)
-        inits = restart_inits(p["win0"], p["bounds"], p["n_restarts"], rng)
+        inits = restart_inits(settings.win_length, settings.win_length_bounds, settings.n_restarts, rng)
         seed = int(rng.randint(0, 2**31 - 1))
-        n_frames = n_frames_for_hop(n_samples, p["hop0"])
-        fixed_positions = frame_positions(n_samples, p["hop0"])
+        n_frames = n_frames_for_hop(n_samples, settings.hop_length)
+        fixed_positions = frame_positions(n_samples, settings.hop_length)
         start = time.perf_counter()
 
-        if p["window_mode"] == "fixed":
+        if settings.window_mode == "fixed":
             # nothing to learn: no spectrogram either (on a dataset the size of FSDD
             # evaluating the criterion cost as much as a transform and 1.8 GB);
             # criterion_curve(X, [win_length_]) gives it on request
             loss = np.nan
-            self.win_length_ = p["win0"]
-            self.hop_length_ = p["hop0"]
+            self.win_length_ = settings.win_length
+            self.hop_length_ = settings.hop_length
             self.positions_ = fixed_positions
             self.loss_, self.loss_curve_, self.n_iter_ = loss, np.array([loss]), 0
             self.at_bound_share_ = 0.0
             self._set_restarts([dict(
-                init=p["win0"], win_length=p["win0"], hop_length=p["hop0"], loss=loss,
-                n_iter=0, converged=True, seconds=time.perf_counter() - start,
+                init=settings.win_length, win_length=settings.win_length,
+                hop_length=settings.hop_length, loss=loss, n_iter=0, converged=True,
+                seconds=time.perf_counter() - start,
                 message="window_mode='fixed': nothing to learn", best=True)])
-            self._set_feature_grid(p["n_fft"] // 2 + 1, n_frames)
+            self._set_feature_grid(settings, n_frames)
             return self
 
         # stage 1 (every learning mode): a constant window, with restarts
-        const = self._objective(X, p, "constant", n_frames, fixed_positions, seed)
-        thetas = [const.pack(w, p["hop0"])[0] for w in inits]
-        theta_bounds = const.pack(p["win0"], p["hop0"])[1]
-        self._log(p, f"fitting {p['n_restarts']} restart(s) on {n_signals} signal(s) of "
-                     f"{n_samples} samples: window_mode={p['window_mode']!r}, "
-                     f"hop_mode={p['hop_mode']!r}, criterion={_name(p['criterion'])}, "
-                     f"optimizer={p['optimizer']!r}")
-        best, results = self._run(const, thetas, theta_bounds, p, self.n_jobs)
+        const = self._objective(X, settings, "constant", n_frames, fixed_positions, seed)
+        thetas = [const.pack(w, settings.hop_length)[0] for w in inits]
+        theta_bounds = const.pack(settings.win_length, settings.hop_length)[1]
+        self._log(settings, f"fitting {settings.n_restarts} restart(s) on {n_signals} signal(s) of "
+                     f"{n_samples} samples: window_mode={settings.window_mode!r}, "
+                     f"hop_mode={settings.hop_mode!r}, criterion={_name(settings.criterion)}, "
+                     f"optimizer={settings.optimizer!r}")
+        best, results = self._run(const, thetas, theta_bounds, settings, self.n_jobs)
         rows = []
         for i, (w0, r) in enumerate(zip(inits, results)):
             lam, hop, _ = const.unpack(r.x)
             rows.append(dict(init=float(w0), win_length=float(lam),
-                             hop_length=p["hop0"] if hop is None else _as_float(hop),
+                             hop_length=settings.hop_length if hop is None else _as_float(hop),
                              loss=r.loss, n_iter=r.n_iter, converged=r.converged,
                              seconds=r.seconds, message=r.message, best=i == best))
-            self._log(p, f"restart {i + 1}/{len(inits)}: init {float(w0):.2f} -> "
+            self._log(settings, f"restart {i + 1}/{len(inits)}: init {float(w0):.2f} -> "
                          f"win_length {float(lam):.2f}, loss {r.loss:.6g}, "
                          f"{r.n_iter} iterations, {r.seconds:.2f} s")
         self._set_restarts(rows, _RESTART_COLUMNS + ["best"])
@@ -444,83 +399,73 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         curve, n_iter = list(winner.loss_curve), winner.n_iter
 
         # stage 2 (window_mode="time"): one length per frame, from the constant optimum
-        if p["window_mode"] == "time":
+        if settings.window_mode == "time":
             lam_c, hop_c, _ = const.unpack(winner.x)
-            objective = self._objective(X, p, "time", n_frames, fixed_positions, seed,
+            objective = self._objective(X, settings, "time", n_frames, fixed_positions, seed,
                                         reg_scale=float(lam_c))
-            theta0, theta_bounds = objective.pack(lam_c, p["hop0"] if hop_c is None else hop_c)
-            self._log(p, f"refining a time-varying window from the constant optimum "
+            theta0, theta_bounds = objective.pack(lam_c, settings.hop_length if hop_c is None else hop_c)
+            self._log(settings, f"refining a time-varying window from the constant optimum "
                          f"{float(lam_c):.2f}")
-            _, (final,) = self._run(objective, [theta0], theta_bounds, p, 1)
+            _, (final,) = self._run(objective, [theta0], theta_bounds, settings, 1)
             if not np.isfinite(final.loss):
                 raise RuntimeError(f"the time-varying refinement failed: {final.message}")
             curve += list(final.loss_curve)
             n_iter += final.n_iter
         if not final.converged:
             warnings.warn(
-                f"{type(self).__name__}: the best run stopped at max_iter={p['max_iter']} "
-                f"before the loss settled (tol={p['tol']:g}); raise max_iter or tol",
+                f"{type(self).__name__}: the best run stopped at max_iter={settings.max_iter} "
+                f"before the loss settled (tol={settings.tol:g}); raise max_iter or tol",
                 ConvergenceWarning, stacklevel=2)
 
         lam, hop, positions = objective.unpack(final.x)
-        self.win_length_ = _as_float(np.ravel(lam)) if p["window_mode"] == "time" \
+        self.win_length_ = _as_float(np.ravel(lam)) if settings.window_mode == "time" \
             else float(lam)
-        self.hop_length_ = p["hop0"] if hop is None else _as_float(hop)
+        self.hop_length_ = settings.hop_length if hop is None else _as_float(hop)
         self.positions_ = np.asarray(positions, dtype=float)
         self.loss_ = float(final.loss)
         self.loss_curve_ = np.asarray(curve, dtype=float)
         self.n_iter_ = int(n_iter)
-        self.at_bound_share_ = warn_at_bounds(self.win_length_, p["bounds"], self,
-                                              n_fft=p["n_fft"])
-        self._set_feature_grid(p["n_fft"] // 2 + 1, n_frames)
-        self._log(p, f"done in {time.perf_counter() - start:.2f} s: "
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, settings.win_length_bounds, self,
+                                              n_fft=settings.n_fft)
+        self._set_feature_grid(settings, n_frames)
+        self._log(settings, f"done in {time.perf_counter() - start:.2f} s: "
                      f"win_length_={_summary(self.win_length_)}, "
                      f"hop_length_={_summary(self.hop_length_)}, loss_={self.loss_:.6g}")
         return self
 
-    def _fit_supervised(self, X, y, groups, p):
+    def _fit_supervised(self, X, y, groups, settings):
         """criterion="supervised": delegate to the task-driven trainer."""
-        try:
-            from .classifier import learn_task_window
-        except ImportError:
-            raise ValueError(
-                "criterion='supervised' needs skdstft.estimators.classifier."
-                "learn_task_window, which this installation does not provide; use "
-                "DSTFTClassifier or an unsupervised criterion") from None
+        from .classifier import learn_task_window
+
         if y is None:
             raise ValueError("criterion='supervised' requires y in fit(X, y)")
         result = learn_task_window(
-            X, y, groups=groups, n_fft=p["n_fft"], win_length=p["win0"], hop_length=p["hop0"],
-            window=self.window, window_mode=p["window_mode"], normalization=self.normalization,
-            win_length_bounds=p["bounds"], n_restarts=p["n_restarts"], n_jobs=self.n_jobs,
-            random_state=self.random_state, max_iter=p["max_iter"], tol=p["tol"],
-            learning_rate=p["learning_rate"], batch_size=p["batch_size"],
-            verbose=p["verbose"],
+            X, y, groups=groups, n_fft=settings.n_fft, win_length=settings.win_length,
+            hop_length=settings.hop_length, window=settings.window,
+            window_mode=settings.window_mode, normalization=settings.normalization,
+            win_length_bounds=settings.win_length_bounds, n_restarts=settings.n_restarts,
+            n_jobs=settings.n_jobs, random_state=self.random_state, max_iter=settings.max_iter,
+            tol=settings.tol, learning_rate=settings.learning_rate,
+            batch_size=settings.batch_size, verbose=settings.verbose,
             # the window is chosen for this transformer's pooling grid
-            **({"n_bands": self.n_bands, "n_segments": self.n_segments}
-               if self.layout == "pooled" else {}))
-        self._store_result(result, X.shape[1], p)
+            **({"n_bands": settings.n_bands, "n_segments": settings.n_segments}
+               if settings.layout == "pooled" else {}))
+        self._store_result(result, settings)
         return self
 
-    def _store_result(self, result, n_samples, p):
-        """Fitted attributes from a task-driven result (attribute or dict access)."""
-        get = (lambda k, d=None: result.get(k, d)) if isinstance(result, dict) else \
-            (lambda k, d=None: getattr(result, k, d))
-        lam = get("win_length")
+    def _store_result(self, result, settings):
+        """Fitted attributes from a task-driven result (a ``TaskWindowResult``)."""
+        lam = result.win_length
         self.win_length_ = _as_float(np.ravel(lam)) if np.ndim(lam) else float(lam)
-        self.hop_length_ = _as_float(get("hop_length", p["hop0"]))
-        positions = get("positions")
-        self.positions_ = (frame_positions(n_samples, self.hop_length_) if positions is None
-                           else np.asarray(positions, dtype=float))
-        self.loss_ = float(get("loss", np.nan))
-        self.loss_curve_ = np.asarray(get("loss_curve", [self.loss_]), dtype=float)
-        self.n_iter_ = int(get("n_iter", len(self.loss_curve_)))
-        self.at_bound_share_ = warn_at_bounds(self.win_length_, p["bounds"], self,
-                                              n_fft=p["n_fft"])
-        restarts = get("restarts")
-        self.restarts_ = restarts if isinstance(restarts, pd.DataFrame) else pd.DataFrame(
-            restarts if restarts is not None else [], columns=_RESTART_COLUMNS)
-        self._set_feature_grid(p["n_fft"] // 2 + 1, len(self.positions_))
+        self.hop_length_ = _as_float(result.hop_length)
+        self.positions_ = np.asarray(result.positions, dtype=float)
+        self.loss_ = float(result.loss)
+        self.loss_curve_ = np.asarray(result.loss_curve, dtype=float)
+        self.n_iter_ = int(result.n_iter)
+        self.at_bound_share_ = warn_at_bounds(self.win_length_, settings.win_length_bounds, self,
+                                              n_fft=settings.n_fft)
+        self.restarts_ = pd.DataFrame([], columns=_RESTART_COLUMNS)  # one run, no restarts
+        self._set_feature_grid(settings, len(self.positions_))
 
     def criterion_curve(self, X, win_lengths):
         """Training loss of constant window lengths (paper Fig. 2).
@@ -541,12 +486,13 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         """
         check_is_fitted(self, "win_length_")
         X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
-        p = self._check_params()
-        if p["criterion"] == "supervised":
+        settings = self._settings()
+        if settings.criterion == "supervised":
             raise ValueError("criterion_curve needs an unsupervised criterion")
-        p = dict(p, window_mode="constant", hop_mode="fixed", coverage=0.0, reg=0.0,
-                 batch_size=None, bounds=(1e-6, float(p["n_fft"] - 2)))
-        objective = self._objective(X, p, "constant", len(self.positions_),
+        settings = settings.replace(window_mode="constant", hop_mode="fixed", coverage=0.0,
+                                    reg=0.0, batch_size=None,
+                                    win_length_bounds=(1e-6, float(settings.n_fft - 2)))
+        objective = self._objective(X, settings, "constant", len(self.positions_),
                                     self.positions_, 0)
         lengths = np.asarray(win_lengths, dtype=float).ravel()
         return np.array([float(objective(np.array([w]))) for w in lengths])
