@@ -15,7 +15,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import losses
-from .._validation import check_choice, check_int, check_real, check_signal_matrix
+from .._validation import check_band, check_band_bins, check_choice, check_int, check_real, check_signal_matrix
 from ..autodiff import dstft
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
@@ -204,14 +204,8 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         check_choice(self.window_mode, "window_mode", WINDOW_MODES)
         check_choice(self.method, "method", METHODS)
         fs = check_real(self.fs, "fs", low=0.0, low_open=True)
-        if (isinstance(self.harmonic, (bool, np.bool_))
-                or not isinstance(self.harmonic, (int, np.integer)) or self.harmonic < 1):
-            raise ValueError(f"harmonic must be an integer >= 1, got {self.harmonic!r}")
-        if self.band is not None:
-            if np.ndim(self.band) != 1 or len(self.band) != 2:
-                raise ValueError(f"band must be a pair (f_min, f_max) in Hz, got {self.band!r}")
-            f_min = check_real(self.band[0], "band[0]", low=0.0)
-            check_real(self.band[1], "band[1]", low=f_min, low_open=True)
+        check_int(self.harmonic, "harmonic", min_value=1)
+        check_band(self.band)
         check_real(self.power, "power", low=0.0, low_open=True)
         check_real(self.reg, "reg", low=0.0)
         check_real(self.ridge_penalty, "ridge_penalty", low=0.0)
@@ -364,9 +358,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         if self.band is None:
             idx = np.arange(n_freqs)
         else:
-            idx = np.flatnonzero((freqs >= self.band[0]) & (freqs <= self.band[1]))
-            if idx.size == 0:
-                raise ValueError(f"band {self.band} holds no frequency bin (bin spacing {df:g} Hz)")
+            idx = np.flatnonzero(check_band_bins(check_band(self.band), freqs))
         P = np.abs(S[:, idx, :]) ** 2
         out = np.empty((S.shape[0], S.shape[2]))
         for i in range(S.shape[0]):
