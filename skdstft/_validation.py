@@ -70,18 +70,18 @@ def _numeric_array(value, name, expected, *, complex_ok=False):
         raise ValueError(f"{name} must be a rectangular array (equal-length rows), got nested "
                          "sequences of different lengths")
     if arr.dtype == object:
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
+        errors = []
+        for dtype in (np.float64, np.complex128)[:1 + complex_ok]:
             try:
-                if not complex_ok:
-                    raise
-                arr = arr.astype(np.complex128)
-            except (TypeError, ValueError):
-                # numpy's words ("argument must be a string or a real number") are
-                # kept: scikit-learn's check_dtype_object matches them
-                raise TypeError(f"{name} must be {expected}, got an object array with "
-                                f"non-numeric entries ({exc})") from None
+                arr = arr.astype(dtype)
+                break
+            except (TypeError, ValueError) as exc:
+                errors.append(exc)
+        else:
+            # numpy's words ("argument must be a string or a real number") are
+            # kept: scikit-learn's check_dtype_object matches them
+            raise TypeError(f"{name} must be {expected}, got an object array with "
+                            f"non-numeric entries ({errors[0]})")
     if arr.dtype.kind not in ("iufc" if complex_ok else "iuf"):
         hint = (f"; pass {name}.real, {name}.imag or abs({name}) explicitly"
                 if arr.dtype.kind == "c" else "")
@@ -93,34 +93,18 @@ def as_real_array(value, name, *, ndims=None, shape=None, expected="real numbers
                   nonempty=True, finite=True, positive=False, complex_ok=False):
     """The numpy value of an array argument, checked; the one array validator.
 
-    Parameters
-    ----------
-    value : array_like or autograd box
-        Never unboxed: the caller keeps differentiating through ``value``.
-    name : str
-        The parameter's public name, for the messages.
-    ndims : tuple of int, optional
-        Allowed numbers of dimensions; ``shape`` words them in the message
-        (default: "1-D or 2-D" and so on).
-    expected : str
-        What the entries must be, for the TypeError's message.
-    nonempty, finite, positive : bool
-        Require at least one element, no NaN or inf, every element > 0.
-    complex_ok : bool
-        Accept complex values (a spectrogram).
+    ``value`` (an array_like or an autograd box, which is never unboxed) is
+    checked under ``name``, its public name. ``ndims``: the allowed numbers
+    of dimensions, worded by ``shape`` in the message; ``expected``: what
+    the entries must be, for the TypeError's message; ``nonempty``,
+    ``finite``, ``positive``: at least one element, no NaN or inf, every
+    element > 0; ``complex_ok``: complex values accepted (a spectrogram).
 
-    Returns
-    -------
-    ndarray, the numbers as given (not converted to float, not copied unless
-    ``value`` is an object array or a list).
-
-    Raises
-    ------
-    TypeError
-        strings, booleans, non-numeric objects, complex unless ``complex_ok``.
-    ValueError
-        ragged sequences, wrong number of dimensions, empty, NaN or inf,
-        an element <= 0 (each per the flags).
+    Returns the numbers as given (not converted to float, not copied unless
+    ``value`` is an object array or a list). Raises TypeError for strings,
+    booleans, non-numeric objects and complex values (unless
+    ``complex_ok``), ValueError for ragged sequences and every failed
+    requirement on the shape or the values.
     """
     arr = _numeric_array(value, name, expected, complex_ok=complex_ok)
     if ndims is not None and arr.ndim not in ndims:
