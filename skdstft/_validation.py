@@ -41,6 +41,8 @@ __all__ = [
     "check_frame_count",
     "check_win_length_bounds",
     "check_constant",
+    "check_window_name",
+    "check_window_definition",
 ]
 
 
@@ -181,6 +183,36 @@ def check_n_fft(n_fft):
     if n_fft % 2:
         raise ValueError(f"n_fft must be even, got {n_fft}")
     return n_fft
+
+
+def check_window_name(window, registry):
+    """The name of a window in ``registry`` (a mapping name -> window)."""
+    if not isinstance(window, str):
+        raise TypeError(f"window must be a window name or a Window, got {window!r}")
+    if window not in registry:
+        raise ValueError(f"window must be one of {sorted(registry)} (or registered with "
+                         f"skdstft.windows.register_window); got {window!r}")
+    return window
+
+
+def check_window_definition(name, value, derivative, *, taken=False):
+    """A base window to register under ``name`` (``taken``: the name exists
+    and may not be replaced): callables ``b`` and ``b'``, with ``b`` finite
+    and 0 at ``u = +-1/2``, or the transform would jump when the window
+    length changes."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    if not callable(value) or not callable(derivative):
+        raise TypeError("value and derivative must be callables of a float array u")
+    if taken:
+        raise ValueError(f"a window named {name!r} exists; pass overwrite=True to replace it")
+    edges = as_real_array(value(np.array([-0.5, 0.5])), "value(u)", ndims=(1,),
+                          shape="an array of the shape of u")
+    if edges.shape != (2,):
+        raise ValueError(f"value(u) must be an array of the shape of u, got shape {edges.shape}")
+    if np.max(np.abs(edges)) > 1e-8:
+        raise ValueError(f"window {name!r} must vanish at u = +-1/2 (got {edges.tolist()}); "
+                         "otherwise the transform jumps when the window length changes")
 
 
 def check_win_length_bounds(bounds, n_fft):

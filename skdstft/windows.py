@@ -28,7 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_normalization, check_real
+from ._validation import (
+    check_choice,
+    check_normalization,
+    check_real,
+    check_window_definition,
+    check_window_name,
+)
 
 __all__ = [
     "Window",
@@ -191,20 +197,7 @@ def register_window(name, value, derivative, *, overwrite=False):
     >>> dstft(np.ones(256), 40.0, n_fft=64, window="welch").shape
     (33, 17)
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str, got {name!r}")
-    if not callable(value) or not callable(derivative):
-        raise TypeError("value and derivative must be callables of a float array u")
-    if name in _REGISTRY and not overwrite:
-        raise ValueError(f"a window named {name!r} exists; pass overwrite=True to replace it")
-    edges = np.asarray(value(np.array([-0.5, 0.5])), dtype=float)
-    if edges.shape != (2,) or not np.all(np.isfinite(edges)):
-        raise ValueError("value(u) must return a finite array of the same shape as u")
-    if np.max(np.abs(edges)) > 1e-8:
-        raise ValueError(
-            f"window {name!r} must vanish at u = +-1/2 (got {edges.tolist()}); "
-            "otherwise the transform jumps when the window length changes"
-        )
+    check_window_definition(name, value, derivative, taken=name in _REGISTRY and not overwrite)
     window = Window(name, value, derivative)
     _REGISTRY[name] = window
     return window
@@ -225,15 +218,7 @@ def get_window(window):
     """
     if isinstance(window, Window):
         return window
-    if not isinstance(window, str):
-        raise TypeError(f"window must be a window name or a Window, got {window!r}")
-    try:
-        return _REGISTRY[window]
-    except KeyError:
-        raise ValueError(
-            f"window must be one of {available_windows()} (or registered with "
-            f"skdstft.windows.register_window); got {window!r}"
-        ) from None
+    return _REGISTRY[check_window_name(window, _REGISTRY)]
 
 
 _POWERS = {"l1": 1.0, "l2": 0.5, None: 0.0}
@@ -376,9 +361,8 @@ def frame_windows(window, lam, frac, n_fft, normalization="l1", kind="value", *,
                              f"got {len(targets)}")
     else:
         kinds, targets = (kind,), (multiply,)
-    unknown = [k for k in kinds if k not in _KINDS]
-    if unknown:
-        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {unknown[0]!r}")
+    for k in kinds:
+        check_choice(k, "kind", tuple(_KINDS))
     dtype = np.result_type(lam, frac)
     lam = np.asarray(lam, dtype=dtype)
     frac = np.asarray(frac, dtype=dtype)

@@ -205,6 +205,18 @@ def test_register_window_rejections(registry):
         register_window("bad", "not callable", lambda u: u)
     with pytest.raises(TypeError):
         register_window("", lambda u: u, lambda u: u)
+    # what value(u) returns: behaviour change, a non-number or a complex value
+    # is now a TypeError (numpy's unnamed ValueError, or the imaginary part
+    # dropped with a ComplexWarning, before)
+    with pytest.raises(TypeError, match=r"value\(u\) must be real numbers"):
+        register_window("text", lambda u: np.array(["0", "0"]), lambda u: u)
+    with pytest.raises(TypeError, match=r"value\(u\) must be real numbers.*complex"):
+        register_window("cplx", lambda u: 0j * u, lambda u: u)
+    with pytest.raises(ValueError, match=r"value\(u\) must be finite"):
+        register_window("nan", lambda u: u * np.nan, lambda u: u)
+    with pytest.raises(ValueError, match=r"value\(u\) must be an array of the shape of u"):
+        register_window("short", lambda u: np.zeros(1), lambda u: u)
+    assert not {"text", "cplx", "nan", "short"} & set(available_windows())
     replaced = register_window("hann", lambda u: np.cos(np.pi * u) ** 2,
                                lambda u: -np.pi * np.sin(2 * np.pi * u), overwrite=True)
     assert get_window("hann") is replaced
