@@ -1,5 +1,5 @@
 """Bad inputs to the transform raise the right error type naming the parameter;
-valid edge cases go through (api.md, math.md §2)."""
+valid edge cases go through (api.md, math.md §2). Hops: tests/test_positions.py."""
 
 import autograd.numpy as anp
 import numpy as np
@@ -52,7 +52,7 @@ def test_x_wrong_value(x):
 
 
 def test_x_ragged_lists():
-    with pytest.raises((ValueError, TypeError), match=r"\bx\b"):
+    with pytest.raises(ValueError, match=r"x must be a rectangular array"):
         call([[1.0, 2.0, 3.0], [1.0, 2.0]])
 
 
@@ -171,12 +171,6 @@ def test_positions_valid_edges():
     assert call(positions=[3.5]).shape == (9, 1)
     assert call(positions=np.array([-100.0, 0.0, 1e6])).shape == (9, 3)
     assert call(positions=[0, 4, 8]).shape == (9, 3)
-
-
-@pytest.mark.parametrize("hop", [0, -4, 0.0, np.nan, [4.0, -1.0]])
-def test_hop_bad_value(hop):
-    with pytest.raises(ValueError, match="hop_length"):
-        frame_positions(64, hop)
 
 
 # --------------------------------------------------------------------------
