@@ -107,7 +107,7 @@ class _CosineSum:
 def cosine_sum_window(name, coeffs):
     """The window ``b(u) = sum_j a_j cos(2 pi j u)`` (``coeffs = (a_0, a_1, ...)``,
     at least two), its derivative ``b'(u) = sum_j d_j sin(2 pi j u)``
-    (``d_j = -2 pi j a_j``) and, in :attr:`Window.cosine_coefficients`, the
+    (``d_j = -2 pi j a_j``) and, in ``Window.cosine_coefficients``, the
     coefficients themselves: the one definition that every evaluation route
     (direct, matrix product, compiled rotation) derives from.
 
