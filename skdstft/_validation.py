@@ -28,6 +28,7 @@ __all__ = [
     "check_win_length",
     "check_positions",
     "check_lengths",
+    "check_lengths_per_frame",
     "check_hop_frames",
     "check_normalization",
     "check_int",
