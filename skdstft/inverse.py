@@ -37,7 +37,7 @@ import numpy as np
 import scipy.fft
 from autograd import make_vjp
 from autograd.extend import defvjp, primitive
-from autograd.tracer import getval, isbox
+from autograd.tracer import getval
 
 from . import _validation as val
 from .autodiff import dstft_unchecked
@@ -136,9 +136,7 @@ def idstft(S, win_length, positions=None, *, n_samples, n_fft, window="hann",
     True
     """
     for name, value in (("win_length", win_length), ("positions", positions)):
-        if isbox(value):
-            raise TypeError(f"idstft is differentiable with respect to S only; {name} must "
-                            "be a constant here (got an autograd box)")
+        val.check_constant(value, name, "idstft is differentiable with respect to S only")
     n_fft = val.check_n_fft(n_fft)
     window = get_window(window)
     val.check_normalization(normalization)

@@ -31,7 +31,17 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import getval, isbox
 
 from . import _kernels
-from ._validation import check_choice, check_lengths, check_positions, check_real, check_spectrogram
+from ._validation import (
+    check_band,
+    check_band_bins,
+    check_choice,
+    check_int,
+    check_lengths,
+    check_lengths_per_frame,
+    check_positions,
+    check_real,
+    check_spectrogram,
+)
 
 __all__ = [
     "shannon_entropy",
@@ -210,9 +220,8 @@ def renyi_entropy(S, alpha=3, power=1, scope="global"):
     >>> round(float(renyi_entropy(S)), 6)  # uniform over 3 bins: log 3
     1.098612
     """
-    alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
-    if alpha == 1.0:
-        raise ValueError("alpha must differ from 1 (the limit is shannon_entropy)")
+    alpha = check_real(alpha, "alpha", low=0.0, low_open=True,
+                       exclude=(1.0, "the limit is shannon_entropy"))
     axes = _axes(scope)
     A = _scaled_magnitude(S, power)
     p = A / _safe(anp.sum(A, axis=axes, keepdims=True))
@@ -277,23 +286,14 @@ def frequency_estimate(S, fs=1.0, band=None, harmonic=1, power=2):
     array([3.])
     """
     fs = check_real(fs, "fs", low=0.0, low_open=True)
-    if isinstance(harmonic, (bool, np.bool_)) or int(harmonic) != harmonic or harmonic < 1:
-        raise ValueError(f"harmonic must be an integer >= 1, got {harmonic!r}")
+    harmonic = check_int(harmonic, "harmonic", min_value=1)
+    band = check_band(band)
     A = _scaled_magnitude(S, power)
     n_freqs = anp.shape(A)[-2]
     df = fs / (2.0 * (n_freqs - 1))
     freqs = df * np.arange(n_freqs)
     if band is not None:
-        band = tuple(band) if np.ndim(band) == 1 else band
-        if not (isinstance(band, tuple) and len(band) == 2):
-            raise ValueError(f"band must be a pair (f_min, f_max) in Hz, got {band!r}")
-        f_min = check_real(band[0], "band[0]", low=0.0)
-        f_max = check_real(band[1], "band[1]", low=f_min, low_open=True)
-        mask = (freqs >= f_min) & (freqs <= f_max)
-        if not mask.any():
-            raise ValueError(
-                f"band {band} holds no frequency bin (bin spacing {df:g} Hz); widen it"
-            )
+        mask = check_band_bins(band, freqs)
         weights = np.where(mask, freqs, 0.0)[:, None]
         A = A * mask[:, None]
     else:
@@ -343,14 +343,9 @@ def coverage_penalty(positions, win_lengths, n_samples, min_overlap=0.5):
     lam_val = check_lengths(win_lengths, "win_lengths")
     if not isinstance(getval(win_lengths), (np.ndarray, float, int, np.number)):
         win_lengths = lam_val.astype(float)
-    lam_shape = lam_val.shape
-    if lam_shape not in ((), (1,), (n_frames,), (1, 1), (1, n_frames)) and not (
-            len(lam_shape) == 2 and lam_shape[1] in (1, n_frames)):
-        raise ValueError(
-            f"win_lengths of shape {lam_shape} does not match the {n_frames} positions; "
-            f"use a scalar, ({n_frames},), (1, {n_frames}), (F, 1) or (F, {n_frames})")
-    if len(lam_shape) == 2:
-        lam = anp.min(win_lengths, axis=0) if lam_shape[0] > 1 else win_lengths[0]
+    check_lengths_per_frame(lam_val.shape, n_frames)
+    if lam_val.ndim == 2:
+        lam = anp.min(win_lengths, axis=0) if lam_val.shape[0] > 1 else win_lengths[0]
     else:
         lam = win_lengths
     lam = lam * anp.ones(n_frames)

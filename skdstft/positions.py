@@ -8,7 +8,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import getval
 
-from ._validation import check_hop_length, check_int, check_real
+from ._validation import check_hop_frames, check_int, check_lengths, check_real
 
 __all__ = ["frame_positions", "n_frames_for_hop", "fixed_overlap_positions"]
 
@@ -53,25 +53,15 @@ def frame_positions(n_samples, hop_length, *, n_frames=None, start=0.0):
     array([0. , 1. , 3.5])
     """
     n_samples = check_int(n_samples, "n_samples", min_value=1)
-    hops = check_hop_length(hop_length)
+    hops = check_lengths(hop_length, "hop_length", ndims=(0, 1))
     check_real(start, "start")
+    n_frames = check_hop_frames(hops, n_frames)
+    if getval(hop_length) is hop_length:  # not being differentiated: the checked floats
+        hop_length = hops.astype(np.float64)
     if hops.ndim == 0:
         if n_frames is None:
-            if float(hops) < 0.01:  # 1 + N / h frames would not fit in memory
-                raise ValueError(
-                    f"hop_length must be >= 0.01 samples when n_frames is derived from it "
-                    f"(1 + n_samples / hop frames); got {float(hops):g}")
             n_frames = n_frames_for_hop(n_samples, float(hops))
-        n_frames = check_int(n_frames, "n_frames", min_value=1)
         return start + hop_length * anp.arange(n_frames, dtype=float)
-    if n_frames is not None:
-        n_frames = check_int(n_frames, "n_frames", min_value=1)
-        if n_frames != hops.size + 1:
-            raise ValueError(
-                f"n_frames must be len(hop_length) + 1 = {hops.size + 1} for a "
-                f"time-varying hop, got {n_frames}"
-            )
-    hop_length = hop_length if not isinstance(hop_length, (list, tuple)) else np.asarray(hops, float)
     offsets = anp.concatenate([anp.zeros(1), anp.cumsum(hop_length)])
     return start + offsets
 
@@ -99,14 +89,10 @@ def fixed_overlap_positions(win_lengths, overlap, *, start=0.0):
     array([0., 2., 5.])
     """
     overlap = check_real(overlap, "overlap", low=0.0, high=1.0, high_open=True)
-    lam = getval(win_lengths)
-    lam_arr = np.asarray(lam, dtype=float)
-    if lam_arr.ndim != 1 or lam_arr.size == 0:
-        raise ValueError(f"win_lengths must be a non-empty 1-D array, got shape {lam_arr.shape}")
-    if not np.all(np.isfinite(lam_arr)) or np.any(lam_arr <= 0):
-        raise ValueError("win_lengths must be finite and > 0")
-    if isinstance(win_lengths, (list, tuple)):
-        win_lengths = lam_arr
+    lam = check_lengths(win_lengths, "win_lengths", ndims=(1,))
+    check_real(start, "start")
+    if getval(win_lengths) is win_lengths:  # not being differentiated: the checked floats
+        win_lengths = lam.astype(np.float64)
     steps = (1.0 - overlap) * 0.5 * (win_lengths[1:] + win_lengths[:-1])
     return start + anp.concatenate([anp.zeros(1), anp.cumsum(steps)])
 

@@ -28,8 +28,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import (
+    check_choice,
+    check_normalization,
+    check_real,
+    check_window_definition,
+    check_window_name,
+)
+
 __all__ = [
     "Window",
+    "cosine_sum_window",
     "get_window",
     "register_window",
     "available_windows",
@@ -62,51 +71,86 @@ class Window:
     value: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray]
     cosine_coefficients: tuple[float, ...] | None = None
-    """Optional ``(a_0, a_1, ...)`` with ``b(u) = sum_j a_j cos(2 pi j u)``:
-    lets :func:`frame_windows` evaluate the window on a frame grid without
-    one ``cos`` per sample (must agree with ``value`` and ``derivative``)."""
+    """``(a_0, a_1, ...)`` with ``b(u) = sum_j a_j cos(2 pi j u)`` for a
+    window made by :func:`cosine_sum_window` (None otherwise): lets
+    :func:`frame_windows` and the compiled kernels evaluate the window on a
+    frame grid without one ``cos`` per sample."""
 
 
 _TWO_PI = 2.0 * np.pi
 
 
-def _hann(u):
-    return 0.5 + 0.5 * np.cos(_TWO_PI * u)
+def _sine_coefficients(coeffs):
+    """``(d_1, d_2, ...)`` with ``b'(u) = sum_j d_j sin(2 pi j u)`` for the
+    cosine sum ``coeffs``: ``d_j = -2 pi j a_j``."""
+    return tuple(-_TWO_PI * j * a for j, a in enumerate(coeffs) if j)
 
 
-def _hann_d(u):
-    return -np.pi * np.sin(_TWO_PI * u)
+@dataclass(frozen=True)
+class _CosineSum:
+    """``sum_j a_j cos(2 pi j u)``, or with ``sine`` ``sum_j a_j sin(2 pi j u)``
+    (``a_0`` then unused): a picklable callable (windows travel to workers)."""
+
+    coeffs: tuple[float, ...]
+    sine: bool = False
+
+    def __call__(self, u):
+        fn = np.sin if self.sine else np.cos
+        out = self.coeffs[1] * fn(_TWO_PI * u)
+        if not self.sine:
+            out = self.coeffs[0] + out
+        for j, a in enumerate(self.coeffs[2:], start=2):
+            out = out + a * fn((j * _TWO_PI) * u)
+        return out
 
 
-def _blackman(u):
-    return 0.42 + 0.5 * np.cos(_TWO_PI * u) + 0.08 * np.cos(2 * _TWO_PI * u)
+def cosine_sum_window(name, coeffs):
+    """The window ``b(u) = sum_j a_j cos(2 pi j u)`` (``coeffs = (a_0, a_1, ...)``,
+    at least two), its derivative ``b'(u) = sum_j d_j sin(2 pi j u)``
+    (``d_j = -2 pi j a_j``) and, in ``Window.cosine_coefficients``, the
+    coefficients themselves: the one definition that every evaluation route
+    (direct, matrix product, compiled rotation) derives from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdstft.windows import cosine_sum_window
+    >>> hann = cosine_sum_window("my-hann", (0.5, 0.5))
+    >>> hann.value(np.array([0.0, 0.25, 0.5])) + 0.0
+    array([1. , 0.5, 0. ])
+    """
+    coeffs = tuple(float(a) for a in coeffs)
+    return Window(name, _CosineSum(coeffs), _CosineSum((0.0,) + _sine_coefficients(coeffs), True),
+                  coeffs)
 
 
-def _blackman_d(u):
-    return -np.pi * np.sin(_TWO_PI * u) - 0.32 * np.pi * np.sin(2 * _TWO_PI * u)
+@dataclass(frozen=True)
+class _LoweredGaussian:
+    """``b(u)`` (or ``b'(u)`` with ``derivative``) of :func:`make_gaussian`,
+    picklable."""
+
+    s: float
+    derivative: bool = False
+
+    def __call__(self, u):
+        s2 = self.s * self.s
+        g_edge = np.exp(-0.25 / (2 * s2))
+        scale = 1.0 / (1.0 - g_edge)
+        if self.derivative:
+            return -(u / s2) * np.exp(-(u * u) / (2 * s2)) * scale
+        return (np.exp(-(u * u) / (2 * s2)) - g_edge) * scale
 
 
 def make_gaussian(s=1.0 / 8.0, name=None):
     """A Gaussian of width ``s`` (in units of the window length), lowered so
     that it reaches exactly zero at ``u = +-1/2`` (continuity at the edges)."""
-    s = float(s)
-    if not s > 0:
-        raise ValueError(f"s must be > 0, got {s}")
-    g_edge = np.exp(-0.25 / (2 * s * s))
-    scale = 1.0 / (1.0 - g_edge)
-
-    def value(u):
-        return (np.exp(-(u * u) / (2 * s * s)) - g_edge) * scale
-
-    def derivative(u):
-        return -(u / (s * s)) * np.exp(-(u * u) / (2 * s * s)) * scale
-
-    return Window(name or f"gaussian(s={s:g})", value, derivative)
+    s = check_real(s, "s", low=0.0, low_open=True)
+    return Window(name or f"gaussian(s={s:g})", _LoweredGaussian(s), _LoweredGaussian(s, True))
 
 
 _REGISTRY = {
-    "hann": Window("hann", _hann, _hann_d, (0.5, 0.5)),
-    "blackman": Window("blackman", _blackman, _blackman_d, (0.42, 0.5, 0.08)),
+    "hann": cosine_sum_window("hann", (0.5, 0.5)),
+    "blackman": cosine_sum_window("blackman", (0.42, 0.5, 0.08)),
     "gaussian": make_gaussian(1.0 / 8.0, name="gaussian"),
 }
 
@@ -153,20 +197,7 @@ def register_window(name, value, derivative, *, overwrite=False):
     >>> dstft(np.ones(256), 40.0, n_fft=64, window="welch").shape
     (33, 17)
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str, got {name!r}")
-    if not callable(value) or not callable(derivative):
-        raise TypeError("value and derivative must be callables of a float array u")
-    if name in _REGISTRY and not overwrite:
-        raise ValueError(f"a window named {name!r} exists; pass overwrite=True to replace it")
-    edges = np.asarray(value(np.array([-0.5, 0.5])), dtype=float)
-    if edges.shape != (2,) or not np.all(np.isfinite(edges)):
-        raise ValueError("value(u) must return a finite array of the same shape as u")
-    if np.max(np.abs(edges)) > 1e-8:
-        raise ValueError(
-            f"window {name!r} must vanish at u = +-1/2 (got {edges.tolist()}); "
-            "otherwise the transform jumps when the window length changes"
-        )
+    check_window_definition(name, value, derivative, taken=name in _REGISTRY and not overwrite)
     window = Window(name, value, derivative)
     _REGISTRY[name] = window
     return window
@@ -187,15 +218,7 @@ def get_window(window):
     """
     if isinstance(window, Window):
         return window
-    if not isinstance(window, str):
-        raise TypeError(f"window must be a window name or a Window, got {window!r}")
-    try:
-        return _REGISTRY[window]
-    except KeyError:
-        raise ValueError(
-            f"window must be one of {available_windows()} (or registered with "
-            f"skdstft.windows.register_window); got {window!r}"
-        ) from None
+    return _REGISTRY[check_window_name(window, _REGISTRY)]
 
 
 _POWERS = {"l1": 1.0, "l2": 0.5, None: 0.0}
@@ -210,12 +233,7 @@ def normalization_power(normalization):
     >>> normalization_power("l1"), normalization_power("l2"), normalization_power(None)
     (1.0, 0.5, 0.0)
     """
-    try:
-        return _POWERS[normalization]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"normalization must be 'l1', 'l2' or None; got {normalization!r}"
-        ) from None
+    return _POWERS[check_normalization(normalization)]
 
 
 def _contract(window, lam, t):
@@ -242,11 +260,8 @@ def contracted_window(window, lam, t, normalization="l1"):
     >>> [round(float(contracted_window("hann", lam, t).sum()), 6) for lam in (50.0, 400.5)]
     [0.5, 0.5]
     """
-    window = get_window(window)
-    p = normalization_power(normalization)
-    u, inside = _contract(window, lam, t)
-    out = np.where(inside, window.value(u), 0.0)
-    return out * lam**-p if p else out.astype(u.dtype, copy=False)
+    return _direct_windows(get_window(window), lam, t, normalization_power(normalization),
+                           ("value",))[0]
 
 
 def contracted_window_dlam(window, lam, t, normalization="l1"):
@@ -263,28 +278,21 @@ def contracted_window_dlam(window, lam, t, normalization="l1"):
     >>> bool(np.allclose(contracted_window_dlam("hann", lam, t), fd, atol=1e-9))
     True
     """
-    window = get_window(window)
-    p = normalization_power(normalization)
-    u, inside = _contract(window, lam, t)
-    # -t lam^(-p-2) b'(u) == -u lam^(-p-1) b'(u)
-    core = -u * window.derivative(u)
-    if p:
-        core = core - p * window.value(u)
-    return np.where(inside, core, 0.0) * lam ** (-p - 1.0)
+    return _direct_windows(get_window(window), lam, t, normalization_power(normalization),
+                           ("dlam",))[0]
 
 
 def contracted_window_dt(window, lam, t, normalization="l1"):
     """``d w_lam(t) / d t = lam^(-p-1) b'(u)``, ``u = t / lam``."""
-    window = get_window(window)
-    p = normalization_power(normalization)
-    u, inside = _contract(window, lam, t)
-    return np.where(inside, window.derivative(u), 0.0) * lam ** (-p - 1.0)
+    return _direct_windows(get_window(window), lam, t, normalization_power(normalization),
+                           ("dt",))[0]
 
 
 def _direct_windows(window, lam, t, p, kinds):
-    """The contracted window and its derivatives (``kinds``) at ``t``, from
-    one contraction and one evaluation of ``b`` and ``b'`` shared by all of
-    them (the formulas of the three functions above)."""
+    """The contracted window and its derivatives (``kinds``, a sequence of
+    ``"value"``, ``"dlam"``, ``"dt"``) at ``t``: the formulas of math.md §1,
+    written here once, from one contraction and one evaluation of ``b`` and
+    ``b'`` shared by all the kinds. ``p`` is the normalization power."""
     u, inside = _contract(window, lam, t)
     need_b = "value" in kinds or ("dlam" in kinds and p)
     need_d = "dlam" in kinds or "dt" in kinds
@@ -297,7 +305,7 @@ def _direct_windows(window, lam, t, p, kinds):
             w = w * lam**-p if p else w.astype(u.dtype, copy=False)
         elif kind == "dt":
             w = np.where(inside, d, 0.0) * lam ** (-p - 1.0)
-        else:
+        else:  # -t lam^(-p-2) b'(u) - p lam^(-p-1) b(u), with t / lam = u
             core = -u * d
             if p:
                 core = core - p * b
@@ -353,9 +361,8 @@ def frame_windows(window, lam, frac, n_fft, normalization="l1", kind="value", *,
                              f"got {len(targets)}")
     else:
         kinds, targets = (kind,), (multiply,)
-    unknown = [k for k in kinds if k not in _KINDS]
-    if unknown:
-        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {unknown[0]!r}")
+    for k in kinds:
+        check_choice(k, "kind", tuple(_KINDS))
     dtype = np.result_type(lam, frac)
     lam = np.asarray(lam, dtype=dtype)
     frac = np.asarray(frac, dtype=dtype)
@@ -443,7 +450,7 @@ def _cosine_frame_windows(coeffs, lam, frac, n_fft, p, kinds, q, dtype, targets)
     b = np.arange(q, dtype=np.float64)
     harmonics = np.arange(1, len(coeffs))
     a_j = np.asarray(coeffs[1:], dtype=np.float64)
-    d_j = -2 * np.pi * harmonics * a_j  # b'(u) = sum_j d_j sin(2 pi j u)
+    d_j = np.asarray(_sine_coefficients(coeffs))
     outs, views = [], []
     for target in targets:
         if target is None:

@@ -205,6 +205,18 @@ def test_register_window_rejections(registry):
         register_window("bad", "not callable", lambda u: u)
     with pytest.raises(TypeError):
         register_window("", lambda u: u, lambda u: u)
+    # what value(u) returns: behaviour change, a non-number or a complex value
+    # is now a TypeError (numpy's unnamed ValueError, or the imaginary part
+    # dropped with a ComplexWarning, before)
+    with pytest.raises(TypeError, match=r"value\(u\) must be real numbers"):
+        register_window("text", lambda u: np.array(["0", "0"]), lambda u: u)
+    with pytest.raises(TypeError, match=r"value\(u\) must be real numbers.*complex"):
+        register_window("cplx", lambda u: 0j * u, lambda u: u)
+    with pytest.raises(ValueError, match=r"value\(u\) must be finite"):
+        register_window("nan", lambda u: u * np.nan, lambda u: u)
+    with pytest.raises(ValueError, match=r"value\(u\) must be an array of the shape of u"):
+        register_window("short", lambda u: np.zeros(1), lambda u: u)
+    assert not {"text", "cplx", "nan", "short"} & set(available_windows())
     replaced = register_window("hann", lambda u: np.cos(np.pi * u) ** 2,
                                lambda u: -np.pi * np.sin(2 * np.pi * u), overwrite=True)
     assert get_window("hann") is replaced
@@ -213,15 +225,17 @@ def test_register_window_rejections(registry):
 def test_registry_fixture_restores_the_registry():
     """What the ``registry`` fixture promises, checked within this one test
     (whatever ran before): a registration and an overwrite vanish with it."""
+    builtin = get_window("hann")
     with pytest.MonkeyPatch.context() as mp:
         _private_registry(mp)
         register_window("my-hann", lambda u: np.cos(np.pi * u) ** 2,
                         lambda u: -np.pi * np.sin(2 * np.pi * u))
         register_window("hann", lambda u: np.cos(np.pi * u) ** 2,
                         lambda u: -np.pi * np.sin(2 * np.pi * u), overwrite=True)
-        assert "my-hann" in available_windows() and get_window("hann").value is not windows._hann
+        assert "my-hann" in available_windows() and get_window("hann") is not builtin
+        assert get_window("hann").cosine_coefficients is None  # the overwrite took effect
     assert "my-hann" not in available_windows()
-    assert get_window("hann").value is windows._hann
+    assert get_window("hann") is builtin and builtin.cosine_coefficients == (0.5, 0.5)
 
 
 # --------------------------------------------------------------------------
@@ -230,16 +244,25 @@ def test_registry_fixture_restores_the_registry():
 
 
 def _direct(name, lam, frac, n_fft, normalization, kind):
+    """The window (or its derivative) on the frame offsets from the slow
+    reference (its own window formulas, derivatives by autograd): an oracle
+    independent of skdstft.windows."""
+    from autograd import elementwise_grad
+
     from skdstft.windows import frame_offsets
-    fn = {"value": contracted_window, "dlam": contracted_window_dlam,
-          "dt": contracted_window_dt}[kind]
-    return fn(name, lam, frame_offsets(n_fft) - frac, normalization)
+    t = frame_offsets(n_fft) - frac
+    lam, t = np.broadcast_arrays(np.asarray(lam, float), t)
+    lam, t = lam.copy(), t.copy()
+    if kind == "value":
+        return reference_window(name, lam, t, normalization)
+    argnum = 1 if kind == "dlam" else 2
+    return elementwise_grad(reference_window, argnum)(name, lam, t, normalization)
 
 
 @pytest.mark.parametrize("name", BUILTIN)
 @pytest.mark.parametrize("kind", ["value", "dlam", "dt"])
 @pytest.mark.parametrize("n_fft", [16, 18, 32, 64, 100, 512])
-def test_frame_windows_equal_the_direct_formula(name, kind, n_fft):
+def test_frame_windows_equal_the_reference(name, kind, n_fft):
     from skdstft.windows import frame_windows
     rng = np.random.default_rng(34)
     for normalization in NORMALIZATIONS:
@@ -346,3 +369,51 @@ def test_frame_windows_several_kinds_at_once_equal_one_by_one(name):
         frame_windows(name, lam, frac, 128, "l2", kinds, multiply=targets[:2])
     with pytest.raises(ValueError, match="kind must be one of"):
         frame_windows(name, lam, frac, 128, "l2", ("value", "d2"))
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_builtin_windows_pickle(name):
+    """Windows travel to joblib workers inside objectives and estimators."""
+    import pickle
+
+    win = get_window(name)
+    clone = pickle.loads(pickle.dumps(win))
+    u = np.linspace(-0.5, 0.5, 41)
+    np.testing.assert_array_equal(clone.value(u), win.value(u))
+    np.testing.assert_array_equal(clone.derivative(u), win.derivative(u))
+    assert clone.cosine_coefficients == win.cosine_coefficients
+
+
+def test_cosine_sum_window_is_the_one_definition():
+    """A cosine sum made from coefficients alone gives the built-in window's
+    value, derivative and frame windows (every route), and the transform."""
+    from skdstft.windows import cosine_sum_window, frame_windows
+
+    for name in ("hann", "blackman"):
+        builtin = get_window(name)
+        mine = cosine_sum_window("mine", builtin.cosine_coefficients)
+        u = np.linspace(-0.5, 0.5, 101)
+        np.testing.assert_array_equal(mine.value(u), builtin.value(u))
+        np.testing.assert_array_equal(mine.derivative(u), builtin.derivative(u))
+        lam = np.linspace(5.0, 60.0, 20)[:, None]
+        frac = np.linspace(0.0, 0.9, 20)[:, None]
+        for kind in ("value", "dlam", "dt"):
+            np.testing.assert_array_equal(frame_windows(mine, lam, frac, 64, "l2", kind),
+                                          frame_windows(builtin, lam, frac, 64, "l2", kind))
+    three_term = cosine_sum_window("three", (0.35875, 0.48829, 0.14128, 0.01168))  # Blackman-Harris
+    np.testing.assert_allclose(three_term.value(np.array([0.0])), 1.0, atol=1e-15)
+    assert abs(three_term.value(np.array(0.5))) < 1e-4
+    u = np.linspace(-0.499, 0.499, 301)
+    fd = (three_term.value(u + 1e-6) - three_term.value(u - 1e-6)) / 2e-6
+    assert rel_err(three_term.derivative(u), fd) <= 1e-8
+
+
+def test_make_gaussian_checks_its_width():
+    from skdstft.windows import make_gaussian
+
+    with pytest.raises(ValueError, match="s must be > 0"):
+        make_gaussian(0.0)
+    with pytest.raises(ValueError, match="s must be finite"):
+        make_gaussian(np.inf)  # was accepted, and gave a NaN window
+    with pytest.raises(TypeError, match="s must be a real number"):
+        make_gaussian("wide")

@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .._validation import (
+    check_band,
     check_choice,
     check_int,
     check_n_fft,
@@ -138,13 +139,12 @@ def _hidden_layer_sizes(value, name):
     return tuple(int(h) for h in hidden)
 
 
-def _pair(form, low_open):
-    """A pair of reals ``0 <= lo < hi`` (``0 < lo`` when ``low_open``);
-    ``form`` describes it in the message."""
+def _pair(form):
+    """A pair of reals ``0 < lo < hi``; ``form`` describes it in the message."""
     def check(value, name):
-        if np.ndim(value) != 1 or len(value) != 2:
+        if isinstance(value, (str, bytes)) or np.ndim(value) != 1 or len(value) != 2:
             raise ValueError(f"{name} must be a pair {form}, got {value!r}")
-        lo = check_real(value[0], f"{name}[0]", low=0.0, low_open=low_open)
+        lo = check_real(value[0], f"{name}[0]", low=0.0, low_open=True)
         return lo, check_real(value[1], f"{name}[1]", low=lo, low_open=True)
     return check
 
@@ -162,13 +162,6 @@ def _bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a bool, got {value!r}")
     return bool(value)
-
-
-def _harmonic(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _window(value, name):
@@ -193,9 +186,9 @@ _RULES = {
     "feature_kind": lambda value, name: check_choice(value, name, KINDS),
     "layout": lambda value, name: check_choice(value, name, LAYOUTS),
     "stats": lambda value, name: value,  # checked with the layout at fit (_set_feature_grid)
-    "band": _pair("(f_min, f_max) in Hz", low_open=False),
-    "hop_length_bounds": _pair("(lo, hi)", low_open=True),
-    "harmonic": _harmonic, "early_stopping": _bool, "hidden_layer_sizes": _hidden_layer_sizes,
+    "band": lambda value, name: check_band(value),
+    "hop_length_bounds": _pair("(lo, hi)"),
+    "harmonic": _integer(1), "early_stopping": _bool, "hidden_layer_sizes": _hidden_layer_sizes,
 }
 """The checks of the parameters whose meaning does not depend on another
 (``n_fft``, the window length and its bounds, ``criterion``, ``alpha``,

@@ -16,7 +16,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import losses
-from .._validation import check_signal_matrix
+from .._validation import check_band_bins, check_signal_matrix
 from ..autodiff import dstft
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
@@ -330,9 +330,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         if band is None:
             idx = np.arange(n_freqs)
         else:
-            idx = np.flatnonzero((freqs >= band[0]) & (freqs <= band[1]))
-            if idx.size == 0:
-                raise ValueError(f"band {self.band} holds no frequency bin (bin spacing {df:g} Hz)")
+            idx = np.flatnonzero(check_band_bins(band, freqs))
         P = np.abs(S[:, idx, :]) ** 2
         out = np.empty((S.shape[0], S.shape[2]))
         for i in range(S.shape[0]):
