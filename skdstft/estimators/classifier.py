@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._validation import check_signal_matrix
 from ..features import feature_names
 from ..positions import frame_positions
-from ._base import DSTFTBase, resolve_settings, warn_at_bounds, window_modes
+from ._base import DSTFTBase, warn_at_bounds, window_modes
 from ._heads import head_shapes, log_softmax
 from ._task import TaskModel, check_groups
 from ._training import SOLVERS, fit_task
@@ -42,7 +42,7 @@ def _fit_problem(est, X, T, task, stratify, groups):
     model, bounds, hop)``. Shared by the classifier and
     :func:`learn_task_window`, which uses the parameters without fitting a
     classifier."""
-    settings = resolve_settings(est)
+    settings = est._settings()  # the estimators' one validation (DSTFTBase), nothing fitted
     positions = np.asarray(frame_positions(X.shape[1], settings.hop_length), dtype=float)
     n_bands = min(settings.n_bands, settings.n_fft // 2 + 1)
     n_segments = min(settings.n_segments, len(positions))
