@@ -28,7 +28,7 @@ from threadpoolctl import ThreadpoolController
 from ._kernels import run_serially
 from ._validation import check_choice, check_int, check_real
 
-__all__ = ["OptimizeResult", "minimize", "run_restarts", "restart_inits"]
+__all__ = ["OptimizeResult", "minimize", "run_restarts", "restart_inits", "rprop", "AdamStep"]
 
 METHODS = ("lbfgs", "adam")
 
@@ -70,6 +70,8 @@ class OptimizeResult:
     message: str = ""
     seconds: float = 0.0
     error: object = field(default=None, repr=False)
+    best_iter: int = field(default=0, repr=False)
+    """Iteration (1-based) whose point is ``x`` (:func:`rprop`; 0 elsewhere)."""
 
 
 class _UnitBoxObjective:
@@ -312,6 +314,122 @@ def _adam(unit_fun, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose
     return OptimizeResult(x=unit_fun.params(best_z), loss=float(unit_fun.best_loss),
                           loss_curve=curve, n_iter=len(curve), converged=converged,
                           message=message)
+
+
+class AdamStep:
+    """Adam's update rule for one parameter array, its moments kept between
+    calls: ``delta = step(grad, lr, t)``, to be subtracted from the parameters.
+
+    ``t`` is the 1-based count of updates so far (bias correction); the caller
+    owns the count, so that several arrays updated together (a head's weights
+    and a window length, each with its own learning rate) share it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adam = AdamStep(np.zeros(2))
+    >>> adam.step(np.array([3.0, -1e-3]), lr=0.1, t=1)  # the first step is lr * sign(grad)
+    array([ 0.1     , -0.099999])
+    """
+
+    def __init__(self, like, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.m = np.zeros_like(like, dtype=float)
+        self.v = np.zeros_like(like, dtype=float)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def step(self, grad, lr, t):
+        b1, b2 = self.beta1, self.beta2
+        self.m = b1 * self.m + (1 - b1) * grad
+        self.v = b2 * self.v + (1 - b2) * grad * grad
+        return lr * (self.m / (1 - b1**t)) / (np.sqrt(self.v / (1 - b2**t)) + self.eps)
+
+
+def rprop(fun, x0, bounds, *, step=0.25, max_iter=20, tol=1e-4, n_iter_no_change=5,
+          early_stopping=True, min_step=0.01, grow=1.2, shrink=0.5):
+    """Minimize by sign-based steps (Rprop), keeping the best point.
+
+    Each parameter moves against the sign of its gradient by its own step,
+    which grows by ``grow`` while the sign holds and shrinks by ``shrink``
+    when it flips: the gradient's scale does not matter, which suits losses
+    whose gradient varies by orders of magnitude (a held-out task loss in a
+    window's log-length) and noisy ones (the point with the lowest loss is
+    returned). Steps are in the parameters' own units, not in the unit box
+    of :func:`minimize`: with sign-based steps no scaling is needed, and a
+    log-length moves by the same ratio whatever its bounds.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> (loss, gradient)`` with ``gradient`` a function of no
+        argument returning ``d loss / d x`` (shape of ``x0``). The gradient is
+        asked for only when a step follows, so a run that stops after an
+        evaluation never pays for it (nor draws from a random state it uses).
+    x0 : float or ndarray
+    bounds : (lo, hi)
+        Scalars or arrays broadcastable to ``x0``; every step is clipped into them.
+    step : float > 0
+        Initial step of every parameter (its units).
+    max_iter : int
+        Evaluations of ``fun`` at most.
+    tol : float >= 0
+        A loss counts as better than the best so far when it is lower by more
+        than ``tol`` (relative to the best).
+    n_iter_no_change : int
+        With ``early_stopping``: stop after this many evaluations without a
+        better loss.
+    min_step : float
+        Stop when no parameter would move by ``min_step`` or more.
+
+    Returns
+    -------
+    OptimizeResult
+        ``x``: the best point, ``best_iter`` its iteration, ``loss_curve``
+        the loss at every evaluation. ``converged`` is False when
+        ``max_iter`` or a non-finite gradient stopped the run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fun = lambda x: (float((x - 1.0) ** 2), lambda: 2 * (x - 1.0))
+    >>> res = rprop(fun, 3.0, (-5.0, 5.0), max_iter=50, early_stopping=False)
+    >>> abs(float(res.x) - 1.0) < 0.01, res.converged
+    (True, True)
+    """
+    x = np.asarray(x0, dtype=float)
+    lo, hi = bounds
+    steps = np.full_like(x, step)
+    prev_sign = np.zeros_like(x)
+    best_x, best_loss, best_iter = np.array(x), np.inf, 0
+    curve, calm = [], 0
+    converged, message = False, "max_iter reached"
+    for it in range(1, max_iter + 1):
+        loss, gradient = fun(x)
+        curve.append(loss)
+        if loss < best_loss - tol * max(abs(best_loss), 1e-12) or it == 1:
+            best_x, best_loss, best_iter = np.array(x), loss, it
+            calm = 0
+        else:
+            calm += 1
+        if early_stopping and calm >= n_iter_no_change:
+            converged, message = True, f"no better loss in {calm} iterations"
+            break
+        if it == max_iter:
+            break
+        g = gradient()
+        if not np.all(np.isfinite(g)):
+            message = "the gradient is not finite"
+            break
+        sign = np.sign(g)
+        steps = np.where(sign * prev_sign > 0, steps * grow,
+                         np.where(sign * prev_sign < 0, steps * shrink, steps))
+        prev_sign = sign
+        x_new = np.clip(x - sign * steps, lo, hi)
+        if np.all(np.abs(x_new - x) < min_step):
+            converged, message = True, f"every step below min_step={min_step:g}"
+            break
+        x = x_new
+    return OptimizeResult(x=best_x, loss=float(best_loss), loss_curve=curve, n_iter=len(curve),
+                          converged=converged, message=message, best_iter=best_iter)
 
 
 def restart_inits(first, bounds, n_restarts, random_state):

@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
 
+import skdstft.estimators._task as task_module
 import skdstft.estimators.classifier as classifier_module
 from skdstft import DSTFTClassifier, DSTFTTransformer
 
@@ -81,15 +82,14 @@ def test_groups_change_the_learned_window(grouped):
 
 def test_group_folds_are_scikit_learns():
     groups = np.repeat(["a", "b", "c", "d"], 5)
-    folds = classifier_module._held_out_folds(20, groups, True, 0.1, None,
-                                              np.random.RandomState(0))
+    folds = task_module.held_out_folds(20, groups, True, 0.1, None, np.random.RandomState(0))
     assert len(folds) == 3
     held = np.concatenate([v for _, v in folds])
     assert sorted(held.tolist()) == list(range(20))  # each signal held out once
     for fit, val in folds:  # whole groups on one side only
         assert not set(groups[fit]) & set(groups[val])
-    two = classifier_module._held_out_folds(20, np.repeat([0, 1], 10), True, 0.1, None,
-                                            np.random.RandomState(0))
+    two = task_module.held_out_folds(20, np.repeat([0, 1], 10), True, 0.1, None,
+                                     np.random.RandomState(0))
     assert len(two) == 2
 
 

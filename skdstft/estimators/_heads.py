@@ -8,6 +8,8 @@ end to end through the DSTFT's analytical vector-Jacobian products.
   head on a feature matrix, with its parameters packed in one flat vector.
 * :func:`log_softmax`, :func:`cross_entropy`: the classification loss of
   paper Eq. 35.
+* :func:`fit_linear_head`: the convex head fitted exactly at fixed features
+  (multinomial logistic or ridge regression), packed like :func:`init_head`'s.
 * :func:`standardize`: batch-norm-like standardization of features with the
   statistics of the batch itself (differentiable) or fixed ones.
 * :func:`ridge_path`: the dynamic-programming ridge extraction used by
@@ -15,10 +17,13 @@ end to end through the DSTFT's analytical vector-Jacobian products.
   differentiable; prediction only).
 """
 
+import warnings
+
 import autograd.numpy as anp
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["init_head", "head_logits", "log_softmax", "cross_entropy",
+__all__ = ["init_head", "head_logits", "log_softmax", "cross_entropy", "fit_linear_head",
            "standardize", "ridge_path", "head_shapes"]
 
 STD_EPS = 1e-5
@@ -76,6 +81,56 @@ def log_softmax(logits):
 def cross_entropy(logits, onehot):
     """Mean cross-entropy (paper Eq. 35) of logits ``(B, C)`` against one-hot rows."""
     return -anp.mean(anp.sum(onehot * log_softmax(logits), axis=1))
+
+
+def fit_linear_head(Zs, T, task, alpha, previous=None):
+    """The convex head at fixed features: multinomial logistic regression
+    (``C = 1 / alpha``: the same penalty as ``alpha / (2 n) sum W**2`` added
+    to the mean cross-entropy) or ridge regression.
+
+    Parameters
+    ----------
+    Zs : ndarray (n, D)
+        Standardized features.
+    T : ndarray (n, C)
+        One-hot rows (``task="classification"``) or targets (``"regression"``).
+    task : {"classification", "regression"}
+    alpha : float >= 0
+    previous : estimator, optional
+        The scikit-learn estimator of an earlier call, warm-started.
+
+    Returns
+    -------
+    theta : ndarray (D * C + C,)
+        ``(W (D, C), b (C,))`` packed as :func:`head_logits` reads them.
+    estimator
+        The fitted scikit-learn estimator (pass it back as ``previous``).
+    """
+    # imported here: FrequencyTracker imports this module and needs no linear model
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    if task == "classification":
+        codes = np.argmax(T, axis=1)
+        est = previous
+        if est is None:
+            C = 1.0 / alpha if alpha > 0 else np.inf
+            est = LogisticRegression(C=C, max_iter=500, tol=1e-5, warm_start=True)
+        present = np.unique(codes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(Zs, codes)
+        W = np.zeros((Zs.shape[1], T.shape[1]))
+        b = np.zeros(T.shape[1])
+        if len(present) == 2:  # one logit z: softmax of (-z/2, z/2) is sigmoid(z)
+            W[:, present[0]], W[:, present[1]] = -est.coef_[0] / 2, est.coef_[0] / 2
+            b[present[0]], b[present[1]] = -est.intercept_[0] / 2, est.intercept_[0] / 2
+        else:
+            W[:, present], b[present] = est.coef_.T, est.intercept_
+            if len(present) < T.shape[1]:  # classes absent from this part: never predicted
+                b[np.setdiff1d(np.arange(T.shape[1]), present)] = -1e3
+        return np.concatenate([W.ravel(), b]), est
+    est = Ridge(alpha=alpha / 2).fit(Zs, T)
+    return np.concatenate([np.asarray(est.coef_).T.ravel(), np.ravel(est.intercept_)]), est
 
 
 def standardize(F, mean=None, scale=None):
