@@ -258,8 +258,7 @@ def _adam(unit_fun, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose
     best of noisy losses means little).
     """
     z = z0.copy()
-    m = np.zeros_like(z)
-    v = np.zeros_like(z)
+    adam = AdamStep(z, beta1=beta1, beta2=beta2, eps=eps)
     curve, calm, stalled = [], 0, 0
     converged = False
     message = "max_iter reached"
@@ -273,8 +272,7 @@ def _adam(unit_fun, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose
                 message = "the loss is not finite at the initial point"
                 break
             z, lr = unit_fun.best_z.copy(), lr * 0.5
-            m[:] = 0.0
-            v[:] = 0.0
+            adam = AdamStep(z, beta1=beta1, beta2=beta2, eps=eps)  # forget the moments
             continue
         if verbose and it % verbose == 0:
             print(f"  iter {it:4d}  loss {loss:.6g}")
@@ -304,10 +302,7 @@ def _adam(unit_fun, z0, max_iter, tol, lr, n_iter_no_change, stochastic, verbose
             else:
                 stalled = 0
             best = min(best, loss)
-        m = beta1 * m + (1 - beta1) * grad
-        v = beta2 * v + (1 - beta2) * grad * grad
-        step = lr * (m / (1 - beta1**it)) / (np.sqrt(v / (1 - beta2**it)) + eps)
-        z = np.clip(z - step, 0.0, 1.0)
+        z = np.clip(z - adam.step(grad, lr, it), 0.0, 1.0)
     if not stochastic:
         unit_fun(z)  # the last step's point may be the best one
     best_z = unit_fun.best_z if unit_fun.best_z is not None else z
