@@ -77,15 +77,14 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
     ``frames``: the frames of ``x`` at ``positions``, gathered beforehand
     and only read (a caller that evaluates the same signals and positions
     many times)."""
-    frames, own = _frames_for(x, positions, n_fft, frames)
+    frames = _frames_for(x, positions, n_fft, frames)
     if not keep_dlam or _blockwise_d_lam(win_length, frames):
         value, _, _ = _window_fns(window, normalization, n_fft)
-        return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
-                                  overwrite=own)
+        return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes)
     both = partial(frame_windows, window, n_fft=n_fft, normalization=normalization,
                    kind=("dlam", "value"))
     d_lam, out = windowed_transform(frames, win_length, both, n_fft, chunk_bytes=chunk_bytes,
-                                    overwrite=own, n_windows=2)
+                                    n_windows=2)
     _DLAM.key, _DLAM.value = (x, win_length, positions, out), d_lam
     return out
 
@@ -99,7 +98,7 @@ _BLOCKWISE_FROM_BYTES = 2**20
 
 def _blockwise_d_lam(win_length, frames):
     """True when the window-length VJP computes ``D_lam`` block by block."""
-    n_batch, n_frames, n_fft = frames.data.shape
+    n_batch, n_frames, n_fft = frames.padded.shape[0], frames.frac.shape[0], frames.offsets.shape[0]
     n_bytes = n_batch * n_frames * (n_fft // 2 + 1) * 2 * frames.dtype.itemsize
     return uses_fft_backend(win_length) and n_bytes >= _BLOCKWISE_FROM_BYTES
 
@@ -111,10 +110,10 @@ def _grad_dtype(like):
 
 
 def _frames_for(x, positions, n_fft, frames):
-    """``(frames, overwrite)``: the given frames (read-only) or fresh ones."""
+    """The given frames (only read) or this call's own."""
     if frames is None:
-        return gather_frames(x, positions, n_fft, scratch=True), True
-    return frames, False
+        return gather_frames(x, positions, n_fft, scratch=True)
+    return frames
 
 
 def _real_inner(g, d, like):
@@ -165,7 +164,7 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
     def vjp(g):
         d = d_lam
         if d is None:
-            fr, own = _frames_for(x, positions, n_fft, frames)
+            fr = _frames_for(x, positions, n_fft, frames)
             _, dlam, _ = _window_fns(window, normalization, n_fft)
             if _blockwise_d_lam(win_length, fr):
                 inner = windowed_inner(fr, win_length, dlam, n_fft, g)
@@ -173,8 +172,7 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
                     inner = np.sum(inner)
                 return np.asarray(inner, dtype=_grad_dtype(win_length)).reshape(
                     np.shape(win_length))
-            d = windowed_transform(fr, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
-                                   overwrite=own)
+            d = windowed_transform(fr, win_length, dlam, n_fft, chunk_bytes=chunk_bytes)
         return _real_inner(g, d, win_length)  # the batch shares the lengths
     return vjp
 
@@ -182,10 +180,9 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
 def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
                    keep_dlam=False, frames=None):
     def vjp(g):
-        fr, own = _frames_for(x, positions, n_fft, frames)
+        fr = _frames_for(x, positions, n_fft, frames)
         _, _, dt = _window_fns(window, normalization, n_fft)
-        d_t = windowed_transform(fr, win_length, dt, n_fft, chunk_bytes=chunk_bytes,
-                                 overwrite=own)
+        d_t = windowed_transform(fr, win_length, dt, n_fft, chunk_bytes=chunk_bytes)
         # Re sum_k g (2 pi i k / K) S  -  Re sum_k g D_t, per frame
         k = np.arange(n_fft // 2 + 1, dtype=np.float64)
         phase_term = -(2 * np.pi / n_fft) * np.einsum("bkn,bkn,k->n", g, ans, k).imag

@@ -139,3 +139,36 @@ def test_windows_shorter_than_a_sample_gap(window):
     assert rel_err(S, reference_dstft(x, lam, positions, N_FFT, window)) <= 1e-12
     g = grad(lambda v: anp.sum(anp.abs(dstft(x, v, positions, n_fft=N_FFT, window=window)) ** 2))(lam)
     assert np.all(np.isfinite(g))
+
+
+def test_the_entropy_logarithm_is_within_one_ulp_of_numpys():
+    """The entropy kernels' own logarithm (written to vectorize) against
+    np.log over the whole normal range, near 1 (where log is smallest) and at
+    the ends; and the inputs it does not take (0, subnormal, inf, NaN,
+    negative) flagged, so that the kernels hand them to np.log."""
+    from skdstft._kernels import _log, _normal
+    rng = np.random.default_rng(3)
+    finfo = np.finfo(np.float64)
+    x = np.concatenate([
+        np.exp(rng.uniform(np.log(finfo.tiny), np.log(finfo.max), 200_000)),
+        rng.uniform(0.0, 1.0, 50_000) + finfo.tiny,
+        1.0 + rng.uniform(-1e-6, 1e-6, 20_000),
+        [finfo.tiny, finfo.max, 1.0, 2.0, 0.5, np.sqrt(0.5), np.sqrt(2.0), 1e-12],
+    ])
+
+    @numba.njit
+    def logs(v):
+        out = np.empty_like(v)
+        ok = True
+        for k in range(v.shape[0]):
+            out[k] = _log(v[k])
+            ok &= _normal(v[k])
+        return out, ok
+
+    got, ok = logs(x)
+    want = np.log(x)
+    assert ok
+    ulps = np.abs(got - want) / np.spacing(np.abs(want))
+    assert np.all(ulps[want != 0] <= 1.0) and np.all(got[want == 0] == 0)
+    for bad in (0.0, 5e-324, 1e-310, np.inf, -np.inf, np.nan, -1.0, -0.0):
+        assert not logs(np.array([bad]))[1], bad
