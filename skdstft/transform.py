@@ -249,9 +249,25 @@ def _windows_into_frames(frames, lam, window_fn, n_fft, many, count, name, t0=0,
         ws = window_fn(lam[0], np.full(1, common, dtype))  # windows (K,)
         return _windowed_frames(frames, name, np.stack(ws if many else (ws,)), t0, t1)
     windowed = _windowed_frames(frames, name, np.ones((count, n_fft), dtype), t0, t1)
-    lam_col = np.broadcast_to(lam.reshape(-1, 1), (frames.frac.shape[0], 1))[t0:t1]
-    window_fn(lam_col, frames.frac[t0:t1, None], multiply=tuple(windowed) if many else windowed[0])
+    _multiply_frame_windows(frames, lam, window_fn, n_fft, many, count, windowed, t0, t1)
     return windowed
+
+
+def _multiply_frame_windows(frames, lam, window_fn, n_fft, many, count, target, t0, t1):
+    """``target`` (count, B, T1 - T0, K) times the windows of frames ``t0 ..
+    t1 - 1``, one per frame: cosine sums by the compiled rotation
+    (:func:`skdstft._kernels.frame_windows`: no trigonometry per sample),
+    other windows by ``window_fn``."""
+    n_frames = frames.frac.shape[0]
+    if _is_frame_windows(window_fn) and _kernels.uses_rotation(get_window(_window_arg(window_fn))):
+        window, p, kinds = _window_spec(window_fn, count)
+        lam_row = np.broadcast_to(lam.reshape(-1).astype(np.float64, copy=False), (n_frames,))
+        _kernels.frame_windows(np.ascontiguousarray(lam_row), frames.frac.astype(np.float64), t0,
+                               _kernels.cosine_coefficients(window), float(p),
+                               np.array(kinds, np.int64), target)
+        return
+    lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))[t0:t1]
+    window_fn(lam_col, frames.frac[t0:t1, None], multiply=tuple(target) if many else target[0])
 
 
 def _full_lengths(lam, n_fft, frames):
@@ -260,15 +276,23 @@ def _full_lengths(lam, n_fft, frames):
                            (n_fft // 2 + 1, frames.frac.shape[0]))
 
 
+def _is_frame_windows(window_fn):
+    return isinstance(window_fn, functools.partial) and window_fn.func is frame_windows
+
+
+def _window_arg(window_fn):
+    return window_fn.args[0] if window_fn.args else window_fn.keywords["window"]
+
+
 def _window_spec(window_fn, count):
     """``(window, p, kind codes)`` of a window function made by
     ``functools.partial(frame_windows, window, n_fft=..., normalization=..., kind=...)``
     (as :mod:`skdstft.autodiff` makes them): the compiled kernels evaluate
     the windows themselves."""
-    if not (isinstance(window_fn, functools.partial) and window_fn.func is frame_windows):
+    if not _is_frame_windows(window_fn):
         raise TypeError("window_fn must be functools.partial(frame_windows, window, ...) for "
                         "lengths that vary in frequency")
-    window = get_window(window_fn.args[0] if window_fn.args else window_fn.keywords["window"])
+    window = get_window(_window_arg(window_fn))
     kw = window_fn.keywords
     kinds = kw.get("kind", "value")
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
@@ -356,8 +380,7 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
     if lam.shape[1] == 1 and common is not None:
         r *= window_fn(lam[0], np.full(1, common, dtype))
     else:
-        lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-        window_fn(lam_col, frames.frac[:, None], multiply=r)
+        _multiply_frame_windows(frames, lam, window_fn, n_fft, False, 1, r[None], 0, n_frames)
     return _overlap_add(frames, r.astype(dtype, copy=False))
 
 
