@@ -13,10 +13,11 @@ offsets ``-K/2 .. K/2 - 1``. Two ways of evaluating the windows:
 
 * **rotation** -- cosine sums of at most two harmonics (``hann``,
   ``blackman``: :attr:`Window.cosine_coefficients`): the window's
-  ``exp(2 pi i u)`` and the DFT twiddle ``exp(-2 pi i k m / K)`` are stepped
-  along ``m`` by one complex multiplication each, so no transcendental
-  function is evaluated per sample (one per bin and frame starts the
-  phasors). A rotation's rounding grows with the number of steps (at most
+  ``exp(2 pi i u)`` is stepped along ``m`` by one complex multiplication,
+  so no transcendental function is evaluated per sample (one per bin and
+  frame starts the phasor); the DFT twiddle ``exp(-2 pi i k m / K)`` is
+  read from a table at ``k m mod K`` (cheaper than a second rotation, and
+  exact). A rotation's rounding grows with the number of steps (at most
   ``K``): about ``K`` ulps in the worst case, far below the tests' 1e-12.
 * **direct** -- every other window (the lowered ``gaussian`` and windows
   registered with :func:`skdstft.windows.register_window`, whose ``b`` and
@@ -137,6 +138,13 @@ def _support(f, lam, half):
 @_jit(False)
 def _window_parts(lam, p):
     """``lam**-p`` and ``lam**(-p - 1)``: the scales of the value and of the derivatives."""
+    # the usual normalizations without pow (two calls of pow per bin and
+    # frame were a tenth of the (F, T) forward)
+    if p == 1.0:
+        inv = 1.0 / lam
+        return inv, inv * inv
+    if p == 0.0:
+        return 1.0, 1.0 / lam
     return lam ** -p, lam ** (-p - 1.0)
 
 
@@ -171,11 +179,9 @@ def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s,
             L = lam[k, n]
             lo, hi = _support(f, L, half)
             rc, rs = np.cos(_TWO_PI / L), np.sin(_TWO_PI / L)   # the window phasor's step
-            trc, trs = tab_c[k], -tab_s[k]                      # the twiddle's step
             ang = _TWO_PI * (lo - f) / L
             c_lo, s_lo = np.cos(ang), np.sin(ang)
-            idx = (k * lo) % n_fft
-            tc_lo, ts_lo = tab_c[idx], -tab_s[idx]
+            idx_lo = (k * lo) % n_fft   # the twiddle e^{-2 pi i k m / K}: tab[k m mod K]
             cv, cd = _window_parts(L, p)
             il = 1.0 / L
             ph = _TWO_PI * k * f / n_fft
@@ -186,10 +192,10 @@ def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s,
             # phasors serves the offsets m and -m (half the operations).
             mirrored = f == 0.0 and lo == -hi and hi > 0
             if mirrored:
-                c_lo, s_lo = rc, rs                  # the phasors at m = 1
-                tc_lo, ts_lo = trc, trs
+                c_lo, s_lo = rc, rs                  # the phasor at m = 1
+                idx_lo = k
             for b in range(n_b):
-                c1, s1, tc, ts = c_lo, s_lo, tc_lo, ts_lo
+                c1, s1, idx = c_lo, s_lo, idx_lo
                 vr = vi = lr = li = dr = di = 0.0
                 if mirrored:
                     x0 = xp[b, s0]                   # m = 0: u = 0, b'(0) = 0
@@ -198,6 +204,7 @@ def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s,
                     for m in range(1, hi + 1):
                         xa = xp[b, s0 + m]
                         xb = xp[b, s0 - m]
+                        tc, ts = tab_c[idx], -tab_s[idx]
                         even_re = (xa + xb) * tc     # x[m] tw + x[-m] conj(tw)
                         even_im = (xa - xb) * ts
                         odd_re = (xa - xb) * tc      # x[m] tw - x[-m] conj(tw)
@@ -216,9 +223,12 @@ def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s,
                                 dr += bder * odd_re
                                 di += bder * odd_im
                         c1, s1 = c1 * rc - s1 * rs, s1 * rc + c1 * rs
-                        tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
+                        idx += k
+                        if idx >= n_fft:
+                            idx -= n_fft
                 for m in range(lo, hi + 1 if not mirrored else lo):
                     xv = xp[b, s0 + m]
+                    tc, ts = tab_c[idx], -tab_s[idx]
                     re = xv * tc
                     im = xv * ts
                     bval = a0 + a1 * c1 + a2 * (c1 * c1 - s1 * s1)
@@ -235,7 +245,9 @@ def _forward_cosine_fn(xp, start, frac, lam, n_fft, coef, p, want, tab_c, tab_s,
                             dr += bder * re
                             di += bder * im
                     c1, s1 = c1 * rc - s1 * rs, s1 * rc + c1 * rs
-                    tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
+                    idx += k
+                    if idx >= n_fft:
+                        idx -= n_fft
                 # the scale of each kind, and the phase e^{2 pi i k f / K}
                 if w_val:
                     out[0, b, n, k] = complex(vr * pc - vi * ps, vr * ps + vi * pc) * cv
@@ -263,23 +275,24 @@ def _adjoint_cosine_fn(g, start, frac, lam, n_fft, coef, p, tab_c, tab_s, r):
             L = lam[k, n]
             lo, hi = _support(f, L, half)
             rc, rs = np.cos(_TWO_PI / L), np.sin(_TWO_PI / L)
-            trc, trs = tab_c[k], -tab_s[k]
             ang = _TWO_PI * (lo - f) / L
             c_lo, s_lo = np.cos(ang), np.sin(ang)
-            idx = (k * lo) % n_fft
-            tc_lo, ts_lo = tab_c[idx], -tab_s[idx]
+            idx_lo = (k * lo) % n_fft
             cv, _ = _window_parts(L, p)
             ph = _TWO_PI * k * f / n_fft
             phase = complex(np.cos(ph), np.sin(ph))
             for b in range(n_b):
                 gv = g[b, k, n] * phase * cv
                 gr, gi = gv.real, gv.imag
-                c1, s1, tc, ts = c_lo, s_lo, tc_lo, ts_lo
+                c1, s1, idx = c_lo, s_lo, idx_lo
                 for m in range(lo, hi + 1):
                     bval = a0 + a1 * c1 + a2 * (c1 * c1 - s1 * s1)
-                    r[b, n, m + half] += bval * (gr * tc - gi * ts)
+                    # Re(gv (tc - i ts)) with the twiddle tc - i ts = tab[k m mod K]
+                    r[b, n, m + half] += bval * (gr * tab_c[idx] + gi * tab_s[idx])
                     c1, s1 = c1 * rc - s1 * rs, s1 * rc + c1 * rs
-                    tc, ts = tc * trc - ts * trs, ts * trc + tc * trs
+                    idx += k
+                    if idx >= n_fft:
+                        idx -= n_fft
 
 
 # --------------------------------------------------------------------------
