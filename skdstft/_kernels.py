@@ -1,5 +1,7 @@
-"""Compiled (numba) kernels: the frequency-varying DSTFT (math.md §2-4) and
-the Shannon entropy's value and gradient (the section at the end).
+"""Compiled (numba) kernels: the frequency-varying DSTFT (math.md §2-4), the
+FFT backend's windowed frames (:func:`gather`, :func:`frame_windows`: the
+input of its FFTs) and the Shannon entropy's value and gradient (the
+section at the end).
 
 For window lengths that vary along frequency (``(F, 1)`` or ``(F, T)``) every
 bin has its own window, so no FFT applies; the transform, its derivative
