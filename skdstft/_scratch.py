@@ -1,12 +1,11 @@
 """Reusable work buffers for temporaries that never leave the library.
 
-Fresh memory is not free: the first touch of every page costs a fault, and
-on some machines -- this project's virtual machines among them, about
-2.5 us per 4 KB page -- a 5 MB temporary costs as much as the FFT that
-fills it, and more when the allocator has just returned it to the system.
-The frame buffers of a transform are allocated, filled, transformed and
-dropped within one call, so a few per-thread buffers reused from call to
-call avoid that cost without changing any result.
+Fresh memory is not free: the first touch of every page costs a fault
+(how much, and when glibc hands freed memory back, is in
+docs/architecture.md, "Fresh memory is not free"). The work arrays of a
+transform are allocated, filled, transformed and dropped within one call,
+so a few per-thread buffers reused from call to call avoid that cost
+without changing any result.
 
 Only arrays whose lifetime ends inside the calling function may live in a
 :func:`scratch` slot. Each named slot holds one buffer per thread, grown on

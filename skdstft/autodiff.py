@@ -18,8 +18,8 @@ the windows, and hands it to the VJP. For lengths constant in frequency (a
 scalar or ``(1, T)``) on spectrograms of 1 MB and more, the VJP instead computes
 ``D_lam`` block by block of frames and reduces each block against the
 cotangent at once (:func:`skdstft.transform.windowed_inner`): it never
-holds a spectrogram-sized array, whose fresh memory costs more than the
-FFT that fills it on machines with slow page faults.
+holds a spectrogram-sized array (docs/architecture.md, "Fresh memory is
+not free").
 
 The primitive is module level so that it pickles by reference (joblib and
 dask workers import it).
@@ -55,8 +55,8 @@ def _window_fns(window, normalization, n_fft):
                          kind=kind) for kind in ("value", "dlam", "dt"))
 
 
-# The derivative-window transform of the last forward pass that was asked to
-# keep it (``keep_dlam``), picked up by the window-length VJP set-up that
+# The derivative-window transform of the last forward pass whose window
+# length is being differentiated (``win_length_traced``), picked up by the window-length VJP set-up that
 # autograd runs right after that forward pass. Thread-local: joblib's
 # threading backend may run several optimizations at once.
 _DLAM = threading.local()
@@ -64,10 +64,10 @@ _DLAM = threading.local()
 
 @primitive
 def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-                 keep_dlam=False, frames=None):
+                 win_length_traced=False, frames=None):
     """Raw transform of a (B, N) float array; returns (B, F, T).
 
-    With ``keep_dlam`` (set when the window length is being differentiated)
+    With ``win_length_traced`` (the window length is being differentiated)
     the derivative-window transform ``D_lam`` is computed from the same
     gathered frames and the same window trigonometry, and left for the VJP,
     except for lengths constant in frequency on large spectrograms
@@ -77,15 +77,14 @@ def _dstft_batch(x, win_length, positions, n_fft, window, normalization, chunk_b
     ``frames``: the frames of ``x`` at ``positions``, gathered beforehand
     and only read (a caller that evaluates the same signals and positions
     many times)."""
-    frames, own = _frames_for(x, positions, n_fft, frames)
-    if not keep_dlam or _blockwise_d_lam(win_length, frames):
+    frames = _frames_for(x, positions, n_fft, frames)
+    if not win_length_traced or _blockwise_d_lam(win_length, frames):
         value, _, _ = _window_fns(window, normalization, n_fft)
-        return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes,
-                                  overwrite=own)
+        return windowed_transform(frames, win_length, value, n_fft, chunk_bytes=chunk_bytes)
     both = partial(frame_windows, window, n_fft=n_fft, normalization=normalization,
                    kind=("dlam", "value"))
     d_lam, out = windowed_transform(frames, win_length, both, n_fft, chunk_bytes=chunk_bytes,
-                                    overwrite=own, n_windows=2)
+                                    n_windows=2)
     _DLAM.key, _DLAM.value = (x, win_length, positions, out), d_lam
     return out
 
@@ -99,7 +98,7 @@ _BLOCKWISE_FROM_BYTES = 2**20
 
 def _blockwise_d_lam(win_length, frames):
     """True when the window-length VJP computes ``D_lam`` block by block."""
-    n_batch, n_frames, n_fft = frames.data.shape
+    n_batch, n_frames, n_fft = frames.padded.shape[0], frames.frac.shape[0], frames.offsets.shape[0]
     n_bytes = n_batch * n_frames * (n_fft // 2 + 1) * 2 * frames.dtype.itemsize
     return uses_fft_backend(win_length) and n_bytes >= _BLOCKWISE_FROM_BYTES
 
@@ -111,10 +110,10 @@ def _grad_dtype(like):
 
 
 def _frames_for(x, positions, n_fft, frames):
-    """``(frames, overwrite)``: the given frames (read-only) or fresh ones."""
+    """The given frames (only read) or this call's own."""
     if frames is None:
-        return gather_frames(x, positions, n_fft, scratch=True), True
-    return frames, False
+        return gather_frames(x, positions, n_fft, scratch=True)
+    return frames
 
 
 def _real_inner(g, d, like):
@@ -145,7 +144,7 @@ def _unbroadcast(grad, like):
 
 
 def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-           keep_dlam=False, frames=None):
+           win_length_traced=False, frames=None):
     def vjp(g):
         frames = gather_frames(x, positions, n_fft, data=False)  # geometry only
         value, _, _ = _window_fns(window, normalization, n_fft)
@@ -154,10 +153,10 @@ def _vjp_x(ans, x, win_length, positions, n_fft, window, normalization, chunk_by
 
 
 def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-                    keep_dlam=False, frames=None):
+                    win_length_traced=False, frames=None):
     key = getattr(_DLAM, "key", None)
     d_lam = None
-    if keep_dlam and key is not None and all(a is b for a, b in zip(key, (x, win_length,
+    if win_length_traced and key is not None and all(a is b for a, b in zip(key, (x, win_length,
                                                                          positions, ans))):
         d_lam = _DLAM.value
     _DLAM.key = _DLAM.value = None
@@ -165,7 +164,7 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
     def vjp(g):
         d = d_lam
         if d is None:
-            fr, own = _frames_for(x, positions, n_fft, frames)
+            fr = _frames_for(x, positions, n_fft, frames)
             _, dlam, _ = _window_fns(window, normalization, n_fft)
             if _blockwise_d_lam(win_length, fr):
                 inner = windowed_inner(fr, win_length, dlam, n_fft, g)
@@ -173,19 +172,17 @@ def _vjp_win_length(ans, x, win_length, positions, n_fft, window, normalization,
                     inner = np.sum(inner)
                 return np.asarray(inner, dtype=_grad_dtype(win_length)).reshape(
                     np.shape(win_length))
-            d = windowed_transform(fr, win_length, dlam, n_fft, chunk_bytes=chunk_bytes,
-                                   overwrite=own)
+            d = windowed_transform(fr, win_length, dlam, n_fft, chunk_bytes=chunk_bytes)
         return _real_inner(g, d, win_length)  # the batch shares the lengths
     return vjp
 
 
 def _vjp_positions(ans, x, win_length, positions, n_fft, window, normalization, chunk_bytes,
-                   keep_dlam=False, frames=None):
+                   win_length_traced=False, frames=None):
     def vjp(g):
-        fr, own = _frames_for(x, positions, n_fft, frames)
+        fr = _frames_for(x, positions, n_fft, frames)
         _, _, dt = _window_fns(window, normalization, n_fft)
-        d_t = windowed_transform(fr, win_length, dt, n_fft, chunk_bytes=chunk_bytes,
-                                 overwrite=own)
+        d_t = windowed_transform(fr, win_length, dt, n_fft, chunk_bytes=chunk_bytes)
         # Re sum_k g (2 pi i k / K) S  -  Re sum_k g D_t, per frame
         k = np.arange(n_fft // 2 + 1, dtype=np.float64)
         phase_term = -(2 * np.pi / n_fft) * np.einsum("bkn,bkn,k->n", g, ans, k).imag

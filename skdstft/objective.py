@@ -168,7 +168,7 @@ class RepresentationObjective:
             if n_bytes > self.FRAMES_CACHE_BYTES:
                 return None
             self._frames = gather_frames(X, self.positions, self.n_fft)
-            self._frames.data.flags.writeable = False
+            self._frames.padded.flags.writeable = False  # what the transforms read
         return self._frames
 
     # -- parameterization -------------------------------------------------

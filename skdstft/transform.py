@@ -20,6 +20,7 @@ gradient with respect to the signal. Frames are gathered in FFT order
 (``m = 0..K/2-1, -K/2..-1``) so that no spectrum shift is needed.
 """
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -37,42 +38,51 @@ DEFAULT_CHUNK_BYTES = 8 * 2**20
 direct route (window values on the support points of a chunk of frames)."""
 
 
+@dataclasses.dataclass(eq=False, slots=True)
 class Frames:
     """Signal frames around the positions, in FFT order, with their geometry.
 
     Attributes
     ----------
-    data : ndarray (B, T, K)
-        ``data[b, n, j] = x[b, floor(t_n) + m_j]`` (zero outside the signal),
-        ``m_j = j`` for ``j < K/2`` and ``j - K`` otherwise.
+    padded : ndarray (B, N + 2 pad) or None
+        The signals with ``pad`` zeros on either side (None when only the
+        geometry was asked for); the transforms read the frames from it.
     frac : ndarray (T,)
         Fractional parts ``f_n = t_n - floor(t_n)`` in ``[0, 1)``.
     offsets : ndarray (K,)
-        The integer offsets ``m_j``.
+        The integer offsets ``m_j``: ``j`` for ``j < K/2`` and ``j - K`` otherwise.
     start : ndarray (T,)
         ``floor(t_n)`` (clamped) plus ``pad``: where offset 0 of each frame
         sits in the padded signal.
-    index : ndarray (T, K)
-        Indices into the padded signal (for the overlap-add adjoint); built
-        on first use, the forward pass does not need it.
     pad, n_samples : int
+    dtype : numpy dtype
+    data : ndarray (B, T, K)
+        ``data[b, n, j] = x[b, floor(t_n) + m_j]`` (zero outside the
+        signal), gathered from ``padded`` on first use: the transforms do
+        not need it.
+    index : ndarray (T, K)
+        Indices into the padded signal, built on first use.
     """
 
-    __slots__ = ("padded", "_data", "_scratch", "frac", "offsets", "start", "_index", "pad",
-                 "n_samples", "dtype")
+    padded: object
+    frac: np.ndarray
+    offsets: np.ndarray
+    start: np.ndarray
+    pad: int
+    n_samples: int
+    dtype: np.dtype
+    _data: object = dataclasses.field(default=None, repr=False)
+    _index: object = dataclasses.field(default=None, repr=False)
 
     @property
     def data(self):
-        """The frames (B, T, K), gathered from ``padded`` on first use (the
-        compiled frequency-varying kernels read ``padded`` directly)."""
         if self._data is None and self.padded is not None:
-            self._data = _frame_data(self.padded, self.start, self.frac.shape[0], self.pad,
-                                     self._scratch)
+            n_fft = self.offsets.shape[0]
+            data = np.empty((1,) + self.padded.shape[:-1] + (self.frac.shape[0], n_fft),
+                            dtype=self.dtype)
+            _kernels.gather(self.padded, self.start, 0, np.ones((1, n_fft), self.dtype), data)
+            self._data = data[0]
         return self._data
-
-    @data.setter
-    def data(self, value):
-        self._data = value
 
     @property
     def common_frac(self):
@@ -90,16 +100,14 @@ class Frames:
 
 
 def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
-    """Gather the frames of ``x`` (B, N) around ``positions`` (T,).
+    """The frames of ``x`` (B, N) around ``positions`` (T,): a :class:`Frames`.
 
-    Each frame is copied as two contiguous runs of ``K/2`` samples (offsets
-    ``0..K/2-1``, then ``-K/2..-1``) from a sliding-window view of the padded
-    signal: no ``(T, K)`` index array, one pass over the output. With
-    ``data=False`` only the geometry is set up (``frames.data`` is None): the
-    adjoint needs the positions, not the samples. With ``scratch=True`` the
-    padded signal and the frames live in this thread's reusable buffers
-    (:mod:`skdstft._scratch`): for a caller that is done with the frames
-    before it gathers again.
+    The signal is copied once, padded with zeros (the frames themselves are
+    read from it by the transforms). With ``data=False`` only the geometry
+    is set up (``padded`` is None): the adjoint needs the positions, not the
+    samples. With ``scratch=True`` the padded signal lives in this thread's
+    reusable buffer (:mod:`skdstft._scratch`): for a caller that is done
+    with the frames before it gathers again.
     """
     x = np.asarray(x)
     dtype = x.dtype
@@ -112,10 +120,7 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
     # it there so that absurd positions cannot blow up the padding.
     floor = np.minimum(np.maximum(floor, -half - 1), n_samples + half).astype(np.intp)
     pad = n_fft + 1  # room for a clamped frame on either side
-    start = floor + pad
-    frames = Frames()
-    frames._data = frames.padded = None
-    frames._scratch = scratch
+    padded = None
     if data:
         padded_shape = x.shape[:-1] + (n_samples + 2 * pad,)
         if scratch:
@@ -125,47 +130,19 @@ def gather_frames(x, positions, n_fft, *, data=True, scratch=False):
         else:
             padded = np.zeros(padded_shape, dtype=dtype)
         padded[..., pad:pad + n_samples] = x
-        frames.padded = padded
-    frames.frac = frac
-    frames.offsets = frame_offsets(n_fft, dtype)
-    frames.start = start
-    frames._index = None
-    frames.pad = pad
-    frames.n_samples = n_samples
-    frames.dtype = dtype
-    return frames
+    return Frames(padded, frac, frame_offsets(n_fft, dtype), floor + pad, pad, n_samples, dtype)
 
 
-def _frame_data(padded, start, n_frames, pad, scratch):
-    """``data[..., n, j] = padded[..., start[n] + m_j]`` (see :class:`Frames`)."""
-    n_fft = pad - 1
-    half = n_fft // 2
-    # runs[..., i, :] = padded[..., i:i + K/2], a read-only view
-    # (sliding_window_view's argument checks cost more than the copy of
-    # a short signal)
-    runs = np.lib.stride_tricks.as_strided(
-        padded, padded.shape[:-1] + (padded.shape[-1] - half + 1, half),
-        padded.strides + padded.strides[-1:], writeable=False)
-    frames_shape = padded.shape[:-1] + (n_frames, n_fft)
-    data = (_scratch.scratch("frames", frames_shape, padded.dtype) if scratch
-            else np.empty(frames_shape, dtype=padded.dtype))
-    _copy_runs(data[..., :half], runs, start)         # m = 0 .. K/2 - 1
-    _copy_runs(data[..., half:], runs, start - half)  # m = -K/2 .. -1
-    return data
-
-
-def _copy_runs(dest, runs, rows):
-    """``dest[..., n, :] = runs[..., rows[n], :]``. Evenly spaced rows (a
-    constant integer hop, the usual case) are one strided view of ``runs``,
-    copied without the temporary that fancy indexing would allocate."""
-    step = int(rows[1] - rows[0]) if rows.shape[0] > 1 else 1
-    if step > 0 and (rows.shape[0] < 3 or (np.diff(rows) == step).all()):
-        view = np.lib.stride_tricks.as_strided(
-            runs[..., int(rows[0]):, :], runs.shape[:-2] + (rows.shape[0], runs.shape[-1]),
-            runs.strides[:-2] + (runs.strides[-2] * step, runs.strides[-1]), writeable=False)
-        dest[...] = view
-    else:
-        dest[...] = runs[..., rows, :]
+def _windowed_frames(frames, name, windows, t0=0, t1=None):
+    """Frames ``t0 .. t1 - 1`` times each window of ``windows`` (W, K) (one
+    window for every frame), (W, B, T1 - T0, K), in this thread's reusable
+    buffer ``name``."""
+    padded = frames.padded
+    t1 = frames.frac.shape[0] if t1 is None else t1
+    shape = (windows.shape[0],) + padded.shape[:-1] + (t1 - t0, windows.shape[1])
+    out = _scratch.scratch(name, shape, frames.dtype)
+    _kernels.gather(padded, frames.start, t0, windows, out)
+    return out
 
 
 def _as_2d(lam, dtype):
@@ -207,12 +184,13 @@ def _phase(n_fft, frac, dtype):
 
 
 def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFAULT_CHUNK_BYTES,
-                       overwrite=False, n_windows=None):
+                       n_windows=None):
     """``U`` of the module docstring for a window function ``v``.
 
     Parameters
     ----------
     frames : Frames
+        With their padded signals (``gather_frames(..., data=True)``).
     win_length : array broadcastable to (F, T)
     window_fn : callable ``(lam, frac, multiply=None) -> values``
         The windows (or one of their derivatives) of frames of lengths
@@ -228,14 +206,11 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
     chunk_bytes : int
         Memory budget of the work arrays of the frequency-varying backend's
         direct route (windows without cosine coefficients).
-    overwrite : bool
-        Allow the FFT backend to window ``frames.data`` in place (saves one
-        ``(B, T, K)`` temporary); the frames must not be used afterwards.
     n_windows : int, optional
         When given, ``window_fn`` evaluates that many windows at once (a
         tuple of values, or ``multiply`` a tuple of arrays: ``frame_windows``
         with a tuple of kinds, which shares their trigonometry) and a tuple
-        of transforms comes back, all from one gathering of the frames.
+        of transforms comes back, all from one reading of the frames.
 
     Returns
     -------
@@ -250,39 +225,49 @@ def windowed_transform(frames, win_length, window_fn, n_fft, *, chunk_bytes=DEFA
                                 _full_lengths(lam, n_fft, frames), n_fft,
                                 *_window_spec(window_fn, count), _complex_dtype(dtype), chunk_bytes)
         return outs if many else outs[0]
-    data = frames.data
-    n_frames = data.shape[1]
-    frac = frames.frac
-    common = frames.common_frac
-
-    def each(windows):
-        return windows if many else (windows,)
-
-    # the last window may go into the frames themselves (``overwrite``)
-    # (a copy lives in a reusable buffer: it is dropped after its FFT)
-    in_place = [overwrite and i == count - 1 for i in range(count)]
-    targets = [data if own else _scratch.scratch(f"windowed{i}", data.shape, dtype)
-               for i, own in enumerate(in_place)]
-    if lam.shape[1] == 1 and common is not None:
-        ws = each(window_fn(lam[0], np.full(1, common, dtype)))  # windows (K,)
-        windowed = [np.multiply(data, w, out=t) for w, t in zip(ws, targets)]
-    else:  # one window per frame, multiplied straight into copies of the frames
-        for t in targets:
-            if t is not data:
-                t[...] = data
-        windowed = targets
-        lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-        window_fn(lam_col, frac[:, None], multiply=tuple(windowed) if many else windowed[0])
-    phase = _phase(n_fft, frac, dtype)
-    specs = []
+    windowed = _windows_into_frames(frames, lam, window_fn, n_fft, many, count, "windowed")
+    phase = _phase(n_fft, frames.frac, dtype)
+    outs = []
     for i in range(count):
         spec = scipy.fft.rfft(windowed[i], axis=-1, overwrite_x=True)  # (B, T, F)
-        windowed[i] = None  # free each windowed copy as soon as it is used
         if phase is not None:
             spec *= phase  # in the FFT's own (T, F) layout
-        specs.append(spec)
-    outs = [np.swapaxes(spec, -1, -2) for spec in specs]
+        outs.append(np.swapaxes(spec, -1, -2))
     return tuple(outs) if many else outs[0]
+
+
+def _windows_into_frames(frames, lam, window_fn, n_fft, many, count, name, t0=0, t1=None):
+    """Frames ``t0 .. t1 - 1`` times each of the ``count`` windows of
+    ``window_fn`` for the lengths ``lam`` (1, T or 1): (count, B, T1 - T0, K)
+    in the reusable buffer ``name``. One window for every frame (one length,
+    one fractional offset) is multiplied in as the frames are read; windows
+    that differ by frame are multiplied into the gathered frames."""
+    dtype = frames.dtype
+    t1 = frames.frac.shape[0] if t1 is None else t1
+    common = frames.common_frac
+    if lam.shape[1] == 1 and common is not None:
+        ws = window_fn(lam[0], np.full(1, common, dtype))  # windows (K,)
+        return _windowed_frames(frames, name, np.stack(ws if many else (ws,)), t0, t1)
+    windowed = _windowed_frames(frames, name, np.ones((count, n_fft), dtype), t0, t1)
+    _multiply_frame_windows(frames, lam, window_fn, n_fft, many, count, windowed, t0, t1)
+    return windowed
+
+
+def _multiply_frame_windows(frames, lam, window_fn, n_fft, many, count, target, t0, t1):
+    """``target`` (count, B, T1 - T0, K) times the windows of frames ``t0 ..
+    t1 - 1``, one per frame: cosine sums by the compiled rotation
+    (:func:`skdstft._kernels.frame_windows`: no trigonometry per sample),
+    other windows by ``window_fn``."""
+    n_frames = frames.frac.shape[0]
+    if _is_frame_windows(window_fn) and _kernels.uses_rotation(get_window(_window_arg(window_fn))):
+        window, p, kinds = _window_spec(window_fn, count)
+        lam_row = np.broadcast_to(lam.reshape(-1).astype(np.float64, copy=False), (n_frames,))
+        _kernels.frame_windows(np.ascontiguousarray(lam_row), frames.frac.astype(np.float64), t0,
+                               _kernels.cosine_coefficients(window), float(p),
+                               np.array(kinds, np.int64), target)
+        return
+    lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))[t0:t1]
+    window_fn(lam_col, frames.frac[t0:t1, None], multiply=tuple(target) if many else target[0])
 
 
 def _full_lengths(lam, n_fft, frames):
@@ -291,15 +276,23 @@ def _full_lengths(lam, n_fft, frames):
                            (n_fft // 2 + 1, frames.frac.shape[0]))
 
 
+def _is_frame_windows(window_fn):
+    return isinstance(window_fn, functools.partial) and window_fn.func is frame_windows
+
+
+def _window_arg(window_fn):
+    return window_fn.args[0] if window_fn.args else window_fn.keywords["window"]
+
+
 def _window_spec(window_fn, count):
     """``(window, p, kind codes)`` of a window function made by
     ``functools.partial(frame_windows, window, n_fft=..., normalization=..., kind=...)``
     (as :mod:`skdstft.autodiff` makes them): the compiled kernels evaluate
     the windows themselves."""
-    if not (isinstance(window_fn, functools.partial) and window_fn.func is frame_windows):
+    if not _is_frame_windows(window_fn):
         raise TypeError("window_fn must be functools.partial(frame_windows, window, ...) for "
                         "lengths that vary in frequency")
-    window = get_window(window_fn.args[0] if window_fn.args else window_fn.keywords["window"])
+    window = get_window(_window_arg(window_fn))
     kw = window_fn.keywords
     kinds = kw.get("kind", "value")
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
@@ -323,22 +316,17 @@ def windowed_inner(frames, win_length, window_fn, n_fft, cotangent):
     ``cotangent`` ``g`` is complex (B, F, T). Blocks of frames are windowed,
     transformed and reduced against ``g`` one at a time in reusable buffers:
     the ``(B, F, T)`` transform is never held, so no fresh
-    spectrogram-sized memory is touched (on machines where a fresh page
-    costs more than the arithmetic on it, that is most of the saving).
+    spectrogram-sized memory is touched (see docs/architecture.md on the
+    cost of fresh memory).
 
     Returns a float when every frame has the same window (one length, one
     fractional offset), else the per-frame sums, shape (T,).
     """
     dtype = frames.dtype
-    data = frames.data
-    n_batch, n_frames = data.shape[0], data.shape[1]
+    n_batch, n_frames = frames.padded.shape[0], frames.frac.shape[0]
     lam = _as_2d(win_length, dtype)
-    common = frames.common_frac
-    shared = lam.size == 1 and common is not None
-    if shared:
-        window = window_fn(lam[0], np.full(1, common, dtype))  # (K,)
-    else:
-        lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
+    shared = lam.size == 1 and frames.common_frac is not None
+    if not shared:
         per_frame = np.empty(n_frames, dtype=np.float64)
     phase = _phase(n_fft, frames.frac, dtype)  # (T, F) or None
     g = np.swapaxes(cotangent, -1, -2)  # (B, T, F): the FFT's layout
@@ -346,13 +334,11 @@ def windowed_inner(frames, win_length, window_fn, n_fft, cotangent):
     total = 0.0
     for start in range(0, n_frames, step):
         sl = slice(start, min(start + step, n_frames))
-        block = _scratch.scratch("inner", data[:, sl].shape, dtype)
-        if shared:
-            np.multiply(data[:, sl], window, out=block)
-        else:
-            block[...] = data[:, sl]
-            window_fn(lam_col[sl], frames.frac[sl, None], multiply=block)
-        spec = scipy.fft.rfft(block, axis=-1, overwrite_x=True)  # (B, Tc, F)
+        block = _windows_into_frames(frames, lam, window_fn, n_fft, False, 1, "inner",
+                                     sl.start, sl.stop)[0]
+        # numpy's rfft writes into a reusable buffer (scipy's has no ``out``)
+        spec = np.fft.rfft(block, axis=-1, out=_scratch.scratch(
+            "inner_spec", block.shape[:-1] + (n_fft // 2 + 1,), _complex_dtype(dtype)))
         if phase is not None:
             spec *= phase[sl]
         if shared:
@@ -394,8 +380,7 @@ def windowed_adjoint(frames, win_length, window_fn, n_fft, cotangent, *,
     if lam.shape[1] == 1 and common is not None:
         r *= window_fn(lam[0], np.full(1, common, dtype))
     else:
-        lam_col = np.broadcast_to(lam.reshape(-1, 1), (n_frames, 1))
-        window_fn(lam_col, frames.frac[:, None], multiply=r)
+        _multiply_frame_windows(frames, lam, window_fn, n_fft, False, 1, r[None], 0, n_frames)
     return _overlap_add(frames, r.astype(dtype, copy=False))
 
 

@@ -139,3 +139,73 @@ def test_windows_shorter_than_a_sample_gap(window):
     assert rel_err(S, reference_dstft(x, lam, positions, N_FFT, window)) <= 1e-12
     g = grad(lambda v: anp.sum(anp.abs(dstft(x, v, positions, n_fft=N_FFT, window=window)) ** 2))(lam)
     assert np.all(np.isfinite(g))
+
+
+def test_the_entropy_logarithm_is_within_one_ulp_of_numpys():
+    """The entropy kernels' own logarithm (written to vectorize) against
+    np.log over the whole normal range, near 1 (where log is smallest) and at
+    the ends; and the inputs it does not take (0, subnormal, inf, NaN,
+    negative) flagged, so that the kernels hand them to np.log."""
+    from skdstft._kernels import _log, _normal
+    rng = np.random.default_rng(3)
+    finfo = np.finfo(np.float64)
+    x = np.concatenate([
+        np.exp(rng.uniform(np.log(finfo.tiny), np.log(finfo.max), 200_000)),
+        rng.uniform(0.0, 1.0, 50_000) + finfo.tiny,
+        1.0 + rng.uniform(-1e-6, 1e-6, 20_000),
+        [finfo.tiny, finfo.max, 1.0, 2.0, 0.5, np.sqrt(0.5), np.sqrt(2.0), 1e-12],
+    ])
+
+    @numba.njit
+    def logs(v):
+        out = np.empty_like(v)
+        ok = True
+        for k in range(v.shape[0]):
+            out[k] = _log(v[k])
+            ok &= _normal(v[k])
+        return out, ok
+
+    got, ok = logs(x)
+    want = np.log(x)
+    assert ok
+    ulps = np.abs(got - want) / np.spacing(np.abs(want))
+    assert np.all(ulps[want != 0] <= 1.0) and np.all(got[want == 0] == 0)
+    for bad in (0.0, 5e-324, 1e-310, np.inf, -np.inf, np.nan, -1.0, -0.0):
+        assert not logs(np.array([bad]))[1], bad
+
+
+@pytest.mark.parametrize("window", ["hann", "blackman"])
+@pytest.mark.parametrize("normalization", ["l1", "l2", None])
+def test_per_frame_windows_match_the_window_formulas(window, normalization):
+    """The FFT backend's windows that differ by frame (compiled rotation,
+    several kinds at once) against skdstft.windows' formulas, frame by frame:
+    lengths from shorter than the gap between samples (empty support) to
+    n_fft - 2, fractional offsets, multiplied into what the target held."""
+    from skdstft._kernels import cosine_coefficients, frame_windows
+    from skdstft.windows import (
+        contracted_window,
+        contracted_window_dlam,
+        contracted_window_dt,
+        frame_offsets,
+        normalization_power,
+    )
+    rng = np.random.default_rng(7)
+    n_fft, n_frames = 64, 40
+    lam = np.concatenate([[0.3, 0.99, 1.0, 2.0, n_fft - 2.0], rng.uniform(0.5, n_fft - 2.0, n_frames - 5)])
+    frac = rng.uniform(0.0, 1.0, n_frames)
+    frac[:3] = 0.0
+    w = get_window(window)
+    target = rng.standard_normal((3, 2, n_frames, n_fft))
+    got = target.copy()
+    frame_windows(lam, frac, 0, cosine_coefficients(w), float(normalization_power(normalization)),
+                  np.array([0, 1, 2]), got)
+    tau = frame_offsets(n_fft)[None, :] - frac[:, None]
+    for i, fn in enumerate((contracted_window, contracted_window_dlam, contracted_window_dt)):
+        want = target[i] * fn(w, lam[:, None], tau, normalization)
+        scale = np.max(np.abs(want), axis=-1, keepdims=True) + 1e-300
+        assert np.all(np.abs(got[i] - want) <= 1e-12 * scale), fn.__name__
+    # frames t0.. of a longer table
+    part = target[:1, :, 5:].copy()
+    frame_windows(lam, frac, 5, cosine_coefficients(w), float(normalization_power(normalization)),
+                  np.array([0]), part)
+    np.testing.assert_array_equal(part, got[:1, :, 5:])
