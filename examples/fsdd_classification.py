@@ -345,12 +345,19 @@ def main(argv=None):
         delayed(fixed_features)(X, L, args) for L in args.windows)))
     print(f"fixed-window features in {time.perf_counter() - start:.0f} s", flush=True)
     jobs = splits(y, groups, args.seeds, n_speakers)
-    results = Parallel(n_jobs=args.n_jobs, verbose=5)(
+    results = Parallel(n_jobs=args.n_jobs, verbose=5, return_as="generator")(
         delayed(run_split)(p, tag, fit, val, te, X, y, groups, feats, args)
         for p, tag, fit, val, te in jobs)
-    df = pd.DataFrame([r for rows in results for r in rows])
-    if args.csv:
-        df.to_csv(args.csv, index=False)
+    done = []
+    for rows in results:
+        # each split's rows as it finishes: a long run cut short keeps what it did
+        done.extend(rows)
+        for r in rows:
+            print(f"  {r['protocol']} {r['split']}: {r['model']} {r['window']}: "
+                  f"{100 * r['accuracy']:.2f} % (window {r['win_length']:.1f})", flush=True)
+        if args.csv:
+            pd.DataFrame(done).to_csv(args.csv, index=False)
+    df = pd.DataFrame(done)
     table = summarize(df)
     with pd.option_context("display.width", 160, "display.precision", 2,
                            "display.max_rows", 200):
