@@ -275,7 +275,10 @@ def main(argv=None):
         import pandas as pd
 
         rows = pd.concat([pd.read_csv(f) for f in args.summarize]).fillna("")
-        rows = rows.sort_values(["fold", "model"], kind="stable").to_dict("records")
+        order = {m: i for i, m in enumerate([f"fixed {L}" for L in FIXED]
+                                            + ["learned", "learned with groups"])}
+        rows = rows.sort_values(["fold", "model"], key=lambda c: c.map(order) if c.name == "model"
+                                else c, kind="stable").to_dict("records")
         print(HEADER)
         for r in rows:
             print(_line(r))
