@@ -30,7 +30,13 @@ the :class:`~skdstft.exceptions.BoundWarning` messages, iterations, seconds)
 and the summary rows.
 
 Run ``python benchmarks/bench_groups.py [--quick] [--path FOLDER]
-[--n-recordings N] [--max-iter K] [--n-jobs J] [--csv out.csv]``; the data
+[--n-recordings N] [--max-iter K] [--n-jobs J] [--folds 0,2] [--models
+"fixed 64,learned"] [--features logpower] [--csv out.csv]``; ``--summarize
+a.csv b.csv`` prints the table of saved runs, ``--curves`` the supervised
+criterion's held-out losses at fixed windows (:func:`criterion_curves`).
+``--features logpower`` evaluates with the log of the pooled power (the
+features the supervised criterion learns the window with) instead of the
+issue's pooled log-magnitude. Measured numbers: ``benchmarks/results/``. The data
 folder defaults to ``SKDSTFT_FSDD``, else ``/work/shared/data/fsdd/recordings``
 (without it the script says so and exits). ``--quick``: 300 recordings and
 ``max_iter=5``, a smoke run of a few minutes whose accuracies mean nothing.
@@ -52,7 +58,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skdstft import DSTFTTransformer
@@ -81,20 +87,31 @@ def load(path=None, n_recordings=None):
     return X, y, groups
 
 
-def pipeline(max_iter, **transformer):
-    return make_pipeline(
-        DSTFTTransformer(n_fft=N_FFT, hop_length=HOP, random_state=0, max_iter=max_iter,
-                         **transformer),
-        StandardScaler(), PCA(64, random_state=0), LogisticRegression(max_iter=1000))
+def _log_power(Z):
+    return np.log(Z + 1e-10)
 
 
-def run_one(fold, test_speakers, model, X, y, groups, train, test, max_iter):
+def pipeline(max_iter, features="log", **transformer):
+    """The issue's pipeline; ``features="logpower"``: ``feature_kind="power"``
+    and a log after the pooling -- the features the supervised criterion
+    learns the window with -- instead of the default pooled log-magnitude."""
+    steps = [DSTFTTransformer(n_fft=N_FFT, hop_length=HOP, random_state=0, max_iter=max_iter,
+                              feature_kind="power" if features == "logpower" else "log",
+                              **transformer)]
+    if features == "logpower":
+        steps.append(FunctionTransformer(_log_power))
+    return make_pipeline(*steps, StandardScaler(), PCA(64, random_state=0),
+                         LogisticRegression(max_iter=1000))
+
+
+def run_one(fold, test_speakers, model, X, y, groups, train, test, max_iter, features="log"):
     """One row: fit ``model`` on ``train``, score on ``test``."""
     if model.startswith("fixed"):
-        pipe = pipeline(max_iter, window_mode="fixed", win_length=float(model.split()[1]))
+        pipe = pipeline(max_iter, features, window_mode="fixed",
+                        win_length=float(model.split()[1]))
         params = {}
     else:
-        pipe = pipeline(max_iter, criterion="supervised", win_length=WIN0)
+        pipe = pipeline(max_iter, features, criterion="supervised", win_length=WIN0)
         params = ({"dstfttransformer__groups": groups[train]} if model == "learned with groups"
                   else {})
     start = time.perf_counter()
@@ -119,7 +136,7 @@ def run_one(fold, test_speakers, model, X, y, groups, train, test, max_iter):
 
 
 def experiment(path=None, n_recordings=None, max_iter=100, n_jobs=1, folds=None, models=None,
-               verbose=True):
+               verbose=True, features="log"):
     """The per-fold rows (dicts); see the module docstring."""
     X, y, groups = load(path, n_recordings)
     models = models or [f"fixed {L}" for L in FIXED] + ["learned", "learned with groups"]
@@ -130,7 +147,8 @@ def experiment(path=None, n_recordings=None, max_iter=100, n_jobs=1, folds=None,
         print(f"{len(y)} recordings, {len(np.unique(groups))} speakers, {len(jobs)} fits, "
               f"n_fft={N_FFT}, hop={HOP}, max_iter={max_iter}", flush=True)
     return Parallel(n_jobs=n_jobs, verbose=10 if verbose and n_jobs != 1 else 0)(
-        delayed(_logged)(run_one, k, spk, m, X, y, groups, tr, te, max_iter, verbose=verbose)
+        delayed(_logged)(run_one, k, spk, m, X, y, groups, tr, te, max_iter, features,
+                         verbose=verbose)
         for k, spk, m, tr, te in jobs)
 
 
@@ -263,6 +281,10 @@ def main(argv=None):
                         help="comma-separated among 'fixed 64', ..., 'learned', "
                              "'learned with groups' (default all)")
     parser.add_argument("--n-jobs", type=int, default=1, help="fits run in parallel (joblib)")
+    parser.add_argument("--features", choices=("log", "logpower"), default="log",
+                        help="the pipeline's features: the issue's pooled log-magnitude "
+                             "(default) or the log of the pooled power (the supervised "
+                             "criterion's own)")
     parser.add_argument("--csv", default=None, help="write the per-fold rows here")
     parser.add_argument("--curves", action="store_true",
                         help="instead of the table: the supervised criterion's held-out losses "
@@ -303,7 +325,8 @@ def main(argv=None):
     models = args.models.split(",") if args.models else None
     start = time.perf_counter()
     print(HEADER)
-    rows = experiment(args.path, n_recordings, max_iter, args.n_jobs, folds, models)
+    rows = experiment(args.path, n_recordings, max_iter, args.n_jobs, folds, models,
+                      features=args.features)
     wall = time.perf_counter() - start
     if args.csv:
         import pandas as pd
