@@ -172,7 +172,8 @@ def _line(r):
 CURVE_WINDOWS = (16, 32, 64, 128, 256, 512, 1022)
 
 
-def criterion_curves(path=None, n_recordings=None, windows=CURVE_WINDOWS, folds=None):
+def criterion_curves(path=None, n_recordings=None, windows=CURVE_WINDOWS, folds=None,
+                     features="logpower"):
     """Why a window runs to a bound: per fold, the supervised criterion's two
     held-out losses at fixed windows, next to the test speakers' loss.
 
@@ -185,7 +186,9 @@ def criterion_curves(path=None, n_recordings=None, windows=CURVE_WINDOWS, folds=
     held-out recordings (with groups), and the
     cross-entropy and accuracy on the test speakers (head fitted on all the
     training part). The criterion follows whichever held-out loss; the
-    window it picks is good when that loss falls where the test loss does."""
+    window it picks is good when that loss falls where the test loss does.
+    ``features="log"``: the same with the pooled log-magnitude (the issue's
+    pipeline's features) in place of the criterion's."""
     from sklearn.metrics import log_loss
     from sklearn.model_selection import train_test_split
 
@@ -209,9 +212,11 @@ def criterion_curves(path=None, n_recordings=None, windows=CURVE_WINDOWS, folds=
     for L in windows:
         with threadpool_limits(1):
             # a fixed window's features do not depend on the fold: computed once
-            Z = np.log(DSTFTTransformer(n_fft=N_FFT, hop_length=HOP, window_mode="fixed",
-                                        win_length=float(L), feature_kind="power")
-                       .fit_transform(X) + 1e-10)
+            tr = DSTFTTransformer(n_fft=N_FFT, hop_length=HOP, window_mode="fixed",
+                                  win_length=float(L),
+                                  feature_kind="power" if features == "logpower" else "log")
+            Z = tr.fit_transform(X)
+            Z = _log_power(Z) if features == "logpower" else Z
             for k, train, test, fit, val, inner in parts:
                 known, _ = head_loss(Z, fit, val)
                 # weighted by the held-out signals, as the criterion's average
@@ -289,6 +294,8 @@ def main(argv=None):
     parser.add_argument("--curves", action="store_true",
                         help="instead of the table: the supervised criterion's held-out losses "
                              "at fixed windows (known vs held-out speakers) per fold")
+    parser.add_argument("--curve-features", choices=("log", "logpower"), default="logpower",
+                        help="features of --curves (default: the criterion's, logpower)")
     parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV",
                         help="print the table and summary of CSVs written by --csv (e.g. two "
                              "runs of different --models) instead of running")
@@ -316,7 +323,8 @@ def main(argv=None):
     if args.curves:
         print(f"{'fold':>4} {'window':>6} {'CE known spk':>14} {'CE held-out':>14} "
               f"{'CE test':>8} {'acc test':>8}")
-        rows = criterion_curves(args.path, n_recordings, folds=folds)
+        rows = criterion_curves(args.path, n_recordings, folds=folds,
+                                features=args.curve_features)
         if args.csv:
             import pandas as pd
 
