@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .._validation import (
@@ -28,7 +29,7 @@ from .._validation import (
     check_win_length_bounds,
 )
 from ..exceptions import BoundWarning
-from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
+from ..features import KINDS, LAYOUTS, STATS, _check_layout, extract_features, feature_names, n_features
 from ..objective import FIXED, HOP_MODES, WINDOW_MODES, default_hop_bounds, default_scope
 from ..windows import get_window
 
@@ -132,7 +133,7 @@ class Settings:
 def _hidden_layer_sizes(value, name):
     hidden = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
         else value
-    if isinstance(hidden, str) or not all(
+    if isinstance(hidden, str) or not isinstance(hidden, (list, tuple, np.ndarray)) or not all(
             isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
             for h in hidden):
         raise ValueError(f"{name} must be a tuple of positive ints, got {value!r}")
@@ -164,6 +165,31 @@ def _bool(value, name):
     return bool(value)
 
 
+def _n_jobs(value, name):
+    n_jobs = check_int(value, name)
+    if n_jobs == 0:  # joblib's error, but only once a fit has several restarts
+        raise ValueError(f"{name} must be a nonzero integer (-1: every core), got 0")
+    return n_jobs
+
+
+def _random_state(value, name):
+    try:  # the fits draw through scikit-learn's check_random_state: the same rule
+        check_random_state(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be None, an int in [0, 2**32 - 1] or a "
+                         f"numpy.random.RandomState, got {value!r}") from None
+    return value
+
+
+def _stats(value, name):
+    # checked whatever the layout (like n_bands and n_segments), so that a
+    # typo does not wait for a grid search to switch to layout="stats"
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, np.ndarray)) \
+            or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of {STATS}, got {value!r}")
+    return tuple(check_choice(v, name, STATS) for v in value)
+
+
 def _window(value, name):
     get_window(value)
     return value
@@ -176,7 +202,7 @@ _RULES = {
     "hop_length": _real(0.0, low_open=True),
     "max_iter": _integer(1), "n_restarts": _integer(1), "n_iter_no_change": _integer(1),
     "n_bands": _integer(1), "n_segments": _integer(1), "batch_size": _integer(1),
-    "verbose": _integer(0), "n_jobs": _integer(None),
+    "verbose": _integer(0), "n_jobs": _n_jobs, "random_state": _random_state,
     "tol": _real(0.0), "coverage": _real(0.0), "ridge_penalty": _real(0.0),
     "win_learning_rate": _real(0.0),
     "power": _real(0.0, low_open=True), "learning_rate": _real(0.0, low_open=True),
@@ -185,7 +211,7 @@ _RULES = {
     "validation_fraction": _real(0.0, 1.0, low_open=True, high_open=True),
     "feature_kind": lambda value, name: check_choice(value, name, KINDS),
     "layout": lambda value, name: check_choice(value, name, LAYOUTS),
-    "stats": lambda value, name: value,  # checked with the layout at fit (_set_feature_grid)
+    "stats": _stats,
     "band": lambda value, name: check_band(value),
     "hop_length_bounds": _pair("(lo, hi)"),
     "harmonic": _integer(1), "early_stopping": _bool, "hidden_layer_sizes": _hidden_layer_sizes,
@@ -228,7 +254,7 @@ def resolve_settings(estimator):
         elif name in _RULES:
             out[name] = _RULES[name](value, name)
         elif name not in ("n_fft", "win_length", "win_length_bounds", "criterion", "alpha",
-                          "reg", "random_state"):
+                          "reg"):
             raise AssertionError(f"no rule for the parameter {name!r}")  # a programming error
         else:
             out[name] = value
