@@ -86,3 +86,30 @@ def test_cli_csv_error_names_the_bad_value_not_the_header(tmp_path, capsys):
     assert main(["optimize", str(path), "--n-fft", "4"]) == 2
     err = capsys.readouterr().err
     assert "'foo'" in err and "header" in err
+
+
+@pytest.mark.parametrize("Y, fs, harmonic", [
+    (np.full(6, 0.9), 1.0, 1),          # above Nyquist
+    (np.full(6, -0.2), 1.0, 1),         # negative
+    (np.full(6, 3000.0), 8000.0, 2),    # the 2nd harmonic 6000 Hz above Nyquist 4000 Hz
+])
+def test_tracker_target_frequency_outside_the_spectrum_warns(Y, fs, harmonic):
+    # was: fitted silently, the window driven towards a frequency no
+    # spectrogram bin can show (a warning, not an error: scikit-learn's
+    # estimator checks fit arbitrary real targets)
+    with pytest.warns(UserWarning, match=r"Y should hold frequencies in \[0, "), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(max_iter|bound).*")
+        FrequencyTracker(n_fft=32, max_iter=2, fs=fs, harmonic=harmonic).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # in range: no word
+        warnings.filterwarnings("ignore", message=".*(max_iter|bound).*")
+        FrequencyTracker(n_fft=32, max_iter=2, fs=fs, harmonic=harmonic).fit(X, np.abs(Y) % (fs / 2 / harmonic))
+
+
+def test_tracker_target_outside_band_warns():
+    # was: silent, and the window ended at a bound chasing a frequency the
+    # band's centroid cannot reach
+    with pytest.warns(UserWarning, match="band"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(max_iter|bound).*")
+        FrequencyTracker(n_fft=32, max_iter=2, band=(0.01, 0.05)).fit(X, np.full(6, 0.2))
