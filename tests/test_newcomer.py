@@ -113,3 +113,29 @@ def test_tracker_target_outside_band_warns():
     with pytest.warns(UserWarning, match="band"), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*(max_iter|bound).*")
         FrequencyTracker(n_fft=32, max_iter=2, band=(0.01, 0.05)).fit(X, np.full(6, 0.2))
+
+
+@pytest.mark.parametrize("cls, scale", [
+    (cls, scale) for cls in ESTIMATORS for scale in (0.0, 1e-200, 1e200)
+    if (cls, scale) != (DSTFTClassifier, 1e200)] + [pytest.param(
+        DSTFTClassifier, 1e200, marks=pytest.mark.xfail(
+            strict=True, raises=ValueError,
+            reason="the classifier's head gets NaN features (LogisticRegression: 'Input X "
+                   "contains NaN'); classifier.py is the task helper's"))])
+def test_silent_or_out_of_scale_X_warns_at_fit(cls, scale):
+    # was: fit "converged" at 0 iterations with the initial window and a
+    # criterion of exactly 0, without a word (the spectrogram is 0, or its
+    # power under/overflows)
+    with pytest.warns(UserWarning, match="X") as record, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(max_iter|bound|settled).*")
+        est = cls(n_fft=32, max_iter=2)
+        (est.fit(X * scale, Y[cls]) if cls in Y else est.fit(X * scale))
+    assert any(("silent" if scale == 0 else "rescale") in str(w.message) for w in record)
+
+
+@pytest.mark.parametrize("scale", [1e-20, 1e20])
+def test_usual_scales_fit_without_a_scale_warning(scale):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=".*(max_iter|bound|settled).*")
+        DSTFTTransformer(n_fft=32, max_iter=2).fit(X * scale)

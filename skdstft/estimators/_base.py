@@ -431,6 +431,7 @@ class DSTFTBase(BaseEstimator):
         usual cause is one signal passed as a column, ``x[:, None]`` (or a
         one-column DataFrame), read as ``N`` signals of one sample each."""
         n_signals, n_samples = np.shape(X)
+        self._warn_silent_signals(X)
         n_fft = getattr(self, "n_fft", None)
         if not isinstance(n_fft, (int, np.integer)) or n_samples >= n_fft / 4:
             return
@@ -441,6 +442,22 @@ class DSTFTBase(BaseEstimator):
             f"{type(self).__name__}: X has {n_signals} signal(s) of {n_samples} sample(s), "
             f"less than a quarter of n_fft={n_fft}; X must be (n_signals, n_samples), one "
             f"signal per row.{hint}", UserWarning, stacklevel=4)
+
+    def _warn_silent_signals(self, X):
+        """Warn at fit when X leaves nothing to learn: every sample 0, or a
+        scale whose squares under- or overflow float64 (``max |X|`` outside
+        ``[1e-100, 1e100]``). The spectrogram is then 0, every criterion is
+        0 and flat, and the fit would stop at once on the initial window."""
+        peak = float(np.max(np.abs(X)))
+        if peak == 0:
+            why = "every sample of X is 0 (silent signals): there is no window to learn"
+        elif not 1e-100 <= peak <= 1e100:
+            why = (f"max |X| = {peak:.3g}: its squares under- or overflow float64, so the "
+                   "spectrogram's criterion is flat; rescale X (e.g. to max |X| = 1)")
+        else:
+            return
+        warnings.warn(f"{type(self).__name__}: {why}; the initial window is kept.",
+                      UserWarning, stacklevel=5)
 
     # -- parameters ---------------------------------------------------------
     _choices = {}
