@@ -7,14 +7,22 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from skdstft import AdaptiveSpectrogram, DSTFTClassifier, DSTFTTransformer, FrequencyTracker
 from skdstft.cli import main
+from skdstft.exceptions import BoundWarning
 
 ESTIMATORS = [DSTFTTransformer, AdaptiveSpectrogram, FrequencyTracker, DSTFTClassifier]
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(6, 400))
 Y = {FrequencyTracker: RNG.uniform(0.1, 0.3, 6), DSTFTClassifier: np.array([0, 1] * 3)}
+
+
+def _ignore_budget_warnings():
+    """Inside a catch_warnings: the short iteration budgets' warnings are not the point."""
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    warnings.simplefilter("ignore", BoundWarning)
 
 
 def _fit(cls, **params):
@@ -99,11 +107,11 @@ def test_tracker_target_frequency_outside_the_spectrum_warns(Y, fs, harmonic):
     # estimator checks fit arbitrary real targets)
     with pytest.warns(UserWarning, match=r"Y should hold frequencies in \[0, "), \
             warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*(max_iter|bound).*")
+        _ignore_budget_warnings()
         FrequencyTracker(n_fft=32, max_iter=2, fs=fs, harmonic=harmonic).fit(X, Y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # in range: no word
-        warnings.filterwarnings("ignore", message=".*(max_iter|bound).*")
+        _ignore_budget_warnings()
         FrequencyTracker(n_fft=32, max_iter=2, fs=fs, harmonic=harmonic).fit(X, np.abs(Y) % (fs / 2 / harmonic))
 
 
@@ -111,7 +119,7 @@ def test_tracker_target_outside_band_warns():
     # was: silent, and the window ended at a bound chasing a frequency the
     # band's centroid cannot reach
     with pytest.warns(UserWarning, match="band"), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*(max_iter|bound).*")
+        _ignore_budget_warnings()
         FrequencyTracker(n_fft=32, max_iter=2, band=(0.01, 0.05)).fit(X, np.full(6, 0.2))
 
 
@@ -127,7 +135,7 @@ def test_silent_or_out_of_scale_X_warns_at_fit(cls, scale):
     # criterion of exactly 0, without a word (the spectrogram is 0, or its
     # power under/overflows)
     with pytest.warns(UserWarning, match="X") as record, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*(max_iter|bound|settled).*")
+        _ignore_budget_warnings()
         est = cls(n_fft=32, max_iter=2)
         (est.fit(X * scale, Y[cls]) if cls in Y else est.fit(X * scale))
     assert any(("silent" if scale == 0 else "rescale") in str(w.message) for w in record)
@@ -135,7 +143,23 @@ def test_silent_or_out_of_scale_X_warns_at_fit(cls, scale):
 
 @pytest.mark.parametrize("scale", [1e-20, 1e20])
 def test_usual_scales_fit_without_a_scale_warning(scale):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
-        warnings.filterwarnings("ignore", message=".*(max_iter|bound|settled).*")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         DSTFTTransformer(n_fft=32, max_iter=2).fit(X * scale)
+    assert not [w for w in record if "rescale" in str(w.message) or "silent" in str(w.message)]
+
+
+def test_transformer_warns_when_its_window_leaves_samples_out():
+    # was: silent (the CLI and AdaptiveSpectrogram.adapt said it): a learned
+    # window shorter than the fixed hop leaves samples between frames in no window
+    with pytest.warns(UserWarning, match="lie in no window") as record, \
+            warnings.catch_warnings():
+        _ignore_budget_warnings()
+        est = DSTFTTransformer(n_fft=64, hop_length=60, win_length_bounds=(8, 40),
+                               max_iter=2).fit(X)
+    assert est.win_length_ < 60
+    assert "hop_length" in str(next(w for w in record if "no window" in str(w.message)).message)
+    with warnings.catch_warnings():  # windows as long as the hop: no word
+        warnings.simplefilter("error", UserWarning)
+        _ignore_budget_warnings()
+        DSTFTTransformer(n_fft=64, hop_length=8, max_iter=2).fit(X)

@@ -34,7 +34,7 @@ from ..objective import FIXED, HOP_MODES, WINDOW_MODES, default_hop_bounds, defa
 from ..windows import get_window
 
 __all__ = ["DSTFTBase", "Settings", "resolve_settings", "window_modes", "hop_modes",
-           "at_bound_share", "warn_at_bounds"]
+           "at_bound_share", "warn_at_bounds", "coverage_count", "warn_uncovered"]
 
 # --------------------------------------------------------------------------- #
 # the modes: one definition (the objective's), a subset per estimator
@@ -394,6 +394,42 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
         head + "; ".join(parts) + ". An optimum at a bound usually means that the range "
         "is too tight for the signal."), stacklevel=3)
     return share
+
+
+def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
+    """How many windows cover each sample: ``(n_samples,)`` int.
+
+    Sample ``i`` counts for frame ``n`` when ``|i - t_n| < (1 - rho) lam_n / 2``
+    (with ``rho = 0`` the open support of the window, where it is nonzero).
+
+    Examples
+    --------
+    >>> coverage_count(np.array([0.0, 4.0]), np.array([8.0, 8.0]), 8)
+    array([1, 2, 2, 2, 1, 1, 1, 1])
+    """
+    positions = np.asarray(positions, dtype=float)
+    half = 0.5 * (1.0 - min_overlap) * np.broadcast_to(
+        np.asarray(win_lengths, dtype=float), positions.shape)
+    # a difference array: +1 where a frame's support starts, -1 after it ends
+    start = np.clip(np.floor(positions - half) + 1, 0, n_samples).astype(int)
+    stop = np.clip(np.ceil(positions + half), 0, n_samples).astype(int)
+    diff = np.zeros(n_samples + 1, dtype=int)
+    np.add.at(diff, start, 1)
+    np.add.at(diff, stop, -1)
+    return np.cumsum(diff)[:-1]
+
+
+def warn_uncovered(positions, win_lengths, n_samples, owner, *, what="window"):
+    """Warn when samples lie in no window (windows shorter than the hop):
+    no criterion of the picture sees them, so nothing stops a fit from
+    leaving them out. ``win_lengths`` one per frame (or a scalar)."""
+    n_gap = int(np.sum(coverage_count(positions, win_lengths, n_samples) == 0))
+    if n_gap:
+        warnings.warn(
+            f"{owner}: {n_gap} of {n_samples} samples lie in no {what} (windows shorter than "
+            "the hop); lower hop_length or raise win_length_bounds[0] so that every sample "
+            "is analysed", UserWarning, stacklevel=3)
+    return n_gap
 
 
 class DSTFTBase(BaseEstimator):
