@@ -122,7 +122,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         Relative tolerance on the loss.
     verbose : int, default=0
     win_length_bounds : (lo, hi), optional
-        Default ``(8, n_fft - 2)``.
+        Default ``(min(8, (n_fft - 2) / 2), n_fft - 2)``.
     normalization : {"l1", "l2", None}, default="l1"
     window : str, default="hann"
 
