@@ -628,7 +628,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
                            f"{time.perf_counter() - start:.2f} s")
         return self
 
-    def _spec(self):
+    def _adaptation_settings(self):
         """The settings of an adaptation: it starts from the fitted constant window."""
         return self._settings().replace(win_length=self.win_length_, hop_length=self.hop_length_)
 
@@ -659,7 +659,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
             raise ValueError(f"adapt takes one signal of shape (n_samples,), got shape "
                              f"{x.shape}; use transform for a batch")
         x = np.asarray(_check_row(x), dtype=np.float64)
-        settings = self._spec()
+        settings = self._adaptation_settings()
         result = _adapt(x, settings)
         if not result.converged:
             warnings.warn(
@@ -695,7 +695,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         """
         check_is_fitted(self, "win_length_")
         X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
-        settings = self._spec()
+        settings = self._adaptation_settings()
         feature_kw = dict(kind=self.feature_kind, layout=self.layout, n_bands=self.n_bands_,
                           n_segments=self.n_segments_, stats=self.stats)
         n_chunks = min(len(X), 4 * effective_n_jobs(self.n_jobs))
