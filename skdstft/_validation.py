@@ -16,6 +16,7 @@ The one deliberate exception is an estimator's ``X``
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "check_positions",
     "check_lengths",
     "check_lengths_per_frame",
+    "check_target_frequencies",
     "check_hop_frames",
     "check_normalization",
     "check_int",
@@ -251,6 +253,29 @@ def check_band_bins(band, freqs):
         df = freqs[1] - freqs[0] if len(freqs) > 1 else float("nan")
         raise ValueError(f"band {band} holds no frequency bin (bin spacing {df:g} Hz); widen it")
     return mask
+
+
+def check_target_frequencies(Y, fs, harmonic, band, name="Y"):
+    """Warn when true frequencies (Hz) are out of a tracker's reach: the
+    ``harmonic``-th multiple of one outside ``[0, fs / 2]`` (no bin shows
+    it: usually a wrong ``fs``), or outside ``band`` (the centroid in the
+    band cannot reach it). The fit would chase them to a bound of the
+    window length. A warning, not an error: any real target is a valid
+    regression target (scikit-learn's estimator checks fit arbitrary ones)."""
+    top = fs / 2 / harmonic
+    if Y.min() < 0 or Y.max() > top:
+        warnings.warn(
+            f"{name} should hold frequencies in [0, fs / 2 / harmonic] = [0, {top:g}] Hz (the "
+            f"harmonic {harmonic} of each within Nyquist fs / 2 = {fs / 2:g} Hz), got values in "
+            f"[{Y.min():g}, {Y.max():g}]: no spectrogram bin shows them; check fs",
+            UserWarning, stacklevel=3)
+    elif band is not None:
+        outside = np.mean((harmonic * Y < band[0]) | (harmonic * Y > band[1]))
+        if outside > 0:
+            warnings.warn(
+                f"{100 * outside:.0f} % of the true frequencies in {name} (times harmonic="
+                f"{harmonic}) lie outside band={band} Hz, where the estimate cannot reach them; "
+                "widen band", UserWarning, stacklevel=3)
 
 
 def check_win_length(win_length, n_fft, n_frames):

@@ -164,8 +164,7 @@ def _optimize(args, est, s, x, fs, source):
     if args.hop_mode == "fixed" and args.mode in ("constant", "time") and hop <= hi:
         _warn_hop_gap("optimize", lam, hop, caught)  # (hop > hi was said before the fit)
     reg = est.get_params().get("reg") if varying else None
-    reg_used = getattr(est, "reg_", None)  # the value a data-driven reg ("auto") chose
-    reg_used = float(reg_used) if reg_used is not None and np.ndim(reg_used) == 0 else None
+    reg_used = float(res.reg) if varying else None  # the value "auto" chose for this signal
     penalties = ([] if args.hop_mode == "fixed" else ["coverage"]) + \
         (["smoothness"] if varying and (reg if reg_used is None else reg_used) != 0 else [])
     outcome = OptimizeOutcome(

@@ -38,8 +38,11 @@ def _read_text(path, delimiter):
         except ValueError as first:
             try:  # a header row of column names
                 return np.loadtxt(path, delimiter=delimiter, ndmin=2, skiprows=1)
-            except ValueError:
-                raise first from None
+            except ValueError as second:
+                if "at row 0" not in str(first):
+                    raise first from None  # not a header: the first row's number is right
+                # the first row was a header: the culprit is further down
+                raise ValueError(f"{second} (rows counted after the header row)") from None
 
 
 def load_signal(path, channel=None):

@@ -90,8 +90,10 @@ def print_summary(o, out):
     varying = o.varying
     steps = np.diff(o.positions)
     print(f"  mode: window {o.mode}, hop {o.hop_mode}; n_fft {o.n_fft}"
-          + (f"; reg {o.reg}" + (f" = {o.reg_used:.4g}" if o.reg_used is not None else "")
-             + (" (the default)" if not o.reg_given else "") if varying else ""),
+          + (f"; reg {o.reg}" + (" (the default)" if not o.reg_given else "")
+             # the value a word ("auto") stands for on this signal; a number is used as is
+             + (f" = {o.reg_used:.4g}" if isinstance(o.reg, str) and o.reg_used is not None
+                else "") if varying else ""),
           file=out)
     print(f"  criterion {o.criterion} ({o.scope_words}; lower is better):", file=out)
     stages = [f"initial {o.crit0:.6g} (window {o.init:.1f})"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .._validation import (
@@ -28,12 +29,12 @@ from .._validation import (
     check_win_length_bounds,
 )
 from ..exceptions import BoundWarning
-from ..features import KINDS, LAYOUTS, _check_layout, extract_features, feature_names, n_features
+from ..features import KINDS, LAYOUTS, STATS, _check_layout, extract_features, feature_names, n_features
 from ..objective import FIXED, HOP_MODES, WINDOW_MODES, default_hop_bounds, default_scope
 from ..windows import get_window
 
 __all__ = ["DSTFTBase", "Settings", "resolve_settings", "window_modes", "hop_modes",
-           "at_bound_share", "warn_at_bounds"]
+           "at_bound_share", "warn_at_bounds", "coverage_count", "warn_uncovered"]
 
 # --------------------------------------------------------------------------- #
 # the modes: one definition (the objective's), a subset per estimator
@@ -132,7 +133,7 @@ class Settings:
 def _hidden_layer_sizes(value, name):
     hidden = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
         else value
-    if isinstance(hidden, str) or not all(
+    if isinstance(hidden, str) or not isinstance(hidden, (list, tuple, np.ndarray)) or not all(
             isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
             for h in hidden):
         raise ValueError(f"{name} must be a tuple of positive ints, got {value!r}")
@@ -164,6 +165,31 @@ def _bool(value, name):
     return bool(value)
 
 
+def _n_jobs(value, name):
+    n_jobs = check_int(value, name)
+    if n_jobs == 0:  # joblib's error, but only once a fit has several restarts
+        raise ValueError(f"{name} must be a nonzero integer (-1: every core), got 0")
+    return n_jobs
+
+
+def _random_state(value, name):
+    try:  # the fits draw through scikit-learn's check_random_state: the same rule
+        check_random_state(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be None, an int in [0, 2**32 - 1] or a "
+                         f"numpy.random.RandomState, got {value!r}") from None
+    return value
+
+
+def _stats(value, name):
+    # checked whatever the layout (like n_bands and n_segments), so that a
+    # typo does not wait for a grid search to switch to layout="stats"
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, np.ndarray)) \
+            or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of {STATS}, got {value!r}")
+    return tuple(check_choice(v, name, STATS) for v in value)
+
+
 def _window(value, name):
     get_window(value)
     return value
@@ -176,7 +202,7 @@ _RULES = {
     "hop_length": _real(0.0, low_open=True),
     "max_iter": _integer(1), "n_restarts": _integer(1), "n_iter_no_change": _integer(1),
     "n_bands": _integer(1), "n_segments": _integer(1), "batch_size": _integer(1),
-    "verbose": _integer(0), "n_jobs": _integer(None),
+    "verbose": _integer(0), "n_jobs": _n_jobs, "random_state": _random_state,
     "tol": _real(0.0), "coverage": _real(0.0), "ridge_penalty": _real(0.0),
     "win_learning_rate": _real(0.0),
     "power": _real(0.0, low_open=True), "learning_rate": _real(0.0, low_open=True),
@@ -185,7 +211,7 @@ _RULES = {
     "validation_fraction": _real(0.0, 1.0, low_open=True, high_open=True),
     "feature_kind": lambda value, name: check_choice(value, name, KINDS),
     "layout": lambda value, name: check_choice(value, name, LAYOUTS),
-    "stats": lambda value, name: value,  # checked with the layout at fit (_set_feature_grid)
+    "stats": _stats,
     "band": lambda value, name: check_band(value),
     "hop_length_bounds": _pair("(lo, hi)"),
     "harmonic": _integer(1), "early_stopping": _bool, "hidden_layer_sizes": _hidden_layer_sizes,
@@ -228,7 +254,7 @@ def resolve_settings(estimator):
         elif name in _RULES:
             out[name] = _RULES[name](value, name)
         elif name not in ("n_fft", "win_length", "win_length_bounds", "criterion", "alpha",
-                          "reg", "random_state"):
+                          "reg"):
             raise AssertionError(f"no rule for the parameter {name!r}")  # a programming error
         else:
             out[name] = value
@@ -370,6 +396,42 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
     return share
 
 
+def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
+    """How many windows cover each sample: ``(n_samples,)`` int.
+
+    Sample ``i`` counts for frame ``n`` when ``|i - t_n| < (1 - rho) lam_n / 2``
+    (with ``rho = 0`` the open support of the window, where it is nonzero).
+
+    Examples
+    --------
+    >>> coverage_count(np.array([0.0, 4.0]), np.array([8.0, 8.0]), 8)
+    array([1, 2, 2, 2, 1, 1, 1, 1])
+    """
+    positions = np.asarray(positions, dtype=float)
+    half = 0.5 * (1.0 - min_overlap) * np.broadcast_to(
+        np.asarray(win_lengths, dtype=float), positions.shape)
+    # a difference array: +1 where a frame's support starts, -1 after it ends
+    start = np.clip(np.floor(positions - half) + 1, 0, n_samples).astype(int)
+    stop = np.clip(np.ceil(positions + half), 0, n_samples).astype(int)
+    diff = np.zeros(n_samples + 1, dtype=int)
+    np.add.at(diff, start, 1)
+    np.add.at(diff, stop, -1)
+    return np.cumsum(diff)[:-1]
+
+
+def warn_uncovered(positions, win_lengths, n_samples, owner, *, what="window"):
+    """Warn when samples lie in no window (windows shorter than the hop):
+    no criterion of the picture sees them, so nothing stops a fit from
+    leaving them out. ``win_lengths`` one per frame (or a scalar)."""
+    n_gap = int(np.sum(coverage_count(positions, win_lengths, n_samples) == 0))
+    if n_gap:
+        warnings.warn(
+            f"{owner}: {n_gap} of {n_samples} samples lie in no {what} (windows shorter than "
+            "the hop); lower hop_length or raise win_length_bounds[0] so that every sample "
+            "is analysed", UserWarning, stacklevel=3)
+    return n_gap
+
+
 class DSTFTBase(BaseEstimator):
     """Base class of the four estimators (a ``BaseEstimator``): the input
     checks, settings and feature plumbing they share; each subclass defines
@@ -405,6 +467,7 @@ class DSTFTBase(BaseEstimator):
         usual cause is one signal passed as a column, ``x[:, None]`` (or a
         one-column DataFrame), read as ``N`` signals of one sample each."""
         n_signals, n_samples = np.shape(X)
+        self._warn_silent_signals(X)
         n_fft = getattr(self, "n_fft", None)
         if not isinstance(n_fft, (int, np.integer)) or n_samples >= n_fft / 4:
             return
@@ -415,6 +478,22 @@ class DSTFTBase(BaseEstimator):
             f"{type(self).__name__}: X has {n_signals} signal(s) of {n_samples} sample(s), "
             f"less than a quarter of n_fft={n_fft}; X must be (n_signals, n_samples), one "
             f"signal per row.{hint}", UserWarning, stacklevel=4)
+
+    def _warn_silent_signals(self, X):
+        """Warn at fit when X leaves nothing to learn: every sample 0, or a
+        scale whose squares under- or overflow float64 (``max |X|`` outside
+        ``[1e-100, 1e100]``). The spectrogram is then 0, every criterion is
+        0 and flat, and the fit would stop at once on the initial window."""
+        peak = float(np.max(np.abs(X)))
+        if peak == 0:
+            why = "every sample of X is 0 (silent signals): there is no window to learn"
+        elif not 1e-100 <= peak <= 1e100:
+            why = (f"max |X| = {peak:.3g}: its squares under- or overflow float64, so the "
+                   "spectrogram's criterion is flat; rescale X (e.g. to max |X| = 1)")
+        else:
+            return
+        warnings.warn(f"{type(self).__name__}: {why}; the initial window is kept.",
+                      UserWarning, stacklevel=5)
 
     # -- parameters ---------------------------------------------------------
     _choices = {}

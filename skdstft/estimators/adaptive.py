@@ -28,7 +28,16 @@ from ..losses import CRITERIA, SCOPES
 from ..objective import RepresentationObjective
 from ..optimize import METHODS, OptimizeResult, minimize, restart_inits, run_restarts, single_blas_thread
 from ..positions import fixed_overlap_n_frames, frame_positions, n_frames_for_hop
-from ._base import BOUND_MAX_SHARE, DSTFTBase, at_bound_share, hop_modes, warn_at_bounds, window_modes
+from ._base import (
+    BOUND_MAX_SHARE,
+    DSTFTBase,
+    at_bound_share,
+    coverage_count,
+    hop_modes,
+    warn_at_bounds,
+    warn_uncovered,
+    window_modes,
+)
 
 __all__ = ["AdaptiveSpectrogram", "AdaptationResult"]
 
@@ -189,29 +198,6 @@ class AdaptationResult:
         Checked explicitly, sample by sample."""
         return bool(np.all(coverage_count(self.positions, self.frame_win_lengths,
                                           self.n_samples, min_overlap) >= 1))
-
-
-def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
-    """How many windows cover each sample: ``(n_samples,)`` int.
-
-    Sample ``i`` counts for frame ``n`` when ``|i - t_n| < (1 - rho) lam_n / 2``
-    (with ``rho = 0`` the open support of the window, where it is nonzero).
-
-    Examples
-    --------
-    >>> coverage_count(np.array([0.0, 4.0]), np.array([8.0, 8.0]), 8)
-    array([1, 2, 2, 2, 1, 1, 1, 1])
-    """
-    positions = np.asarray(positions, dtype=float)
-    half = 0.5 * (1.0 - min_overlap) * np.broadcast_to(
-        np.asarray(win_lengths, dtype=float), positions.shape)
-    # a difference array: +1 where a frame's support starts, -1 after it ends
-    start = np.clip(np.floor(positions - half) + 1, 0, n_samples).astype(int)
-    stop = np.clip(np.ceil(positions + half), 0, n_samples).astype(int)
-    diff = np.zeros(n_samples + 1, dtype=int)
-    np.add.at(diff, start, 1)
-    np.add.at(diff, stop, -1)
-    return np.cumsum(diff)[:-1]
 
 
 # --------------------------------------------------------------------------- #
@@ -642,7 +628,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
                            f"{time.perf_counter() - start:.2f} s")
         return self
 
-    def _spec(self):
+    def _adaptation_settings(self):
         """The settings of an adaptation: it starts from the fitted constant window."""
         return self._settings().replace(win_length=self.win_length_, hop_length=self.hop_length_)
 
@@ -673,7 +659,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
             raise ValueError(f"adapt takes one signal of shape (n_samples,), got shape "
                              f"{x.shape}; use transform for a batch")
         x = np.asarray(_check_row(x), dtype=np.float64)
-        settings = self._spec()
+        settings = self._adaptation_settings()
         result = _adapt(x, settings)
         if not result.converged:
             warnings.warn(
@@ -682,16 +668,9 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
                 ConvergenceWarning, stacklevel=2)
         warn_at_bounds(result.win_lengths, settings.win_length_bounds, f"{type(self).__name__}.adapt",
                        n_fft=settings.n_fft, what="the adapted window lengths")
-        if not result.covers():
-            # windows shorter than the hop leave samples that nothing analyses
-            # (and that result.inverse() cannot recover)
-            n_gap = int(np.sum(coverage_count(result.positions, result.frame_win_lengths,
-                                              result.n_samples) == 0))
-            warnings.warn(
-                f"{type(self).__name__}.adapt: {n_gap} of {result.n_samples} samples lie in no "
-                "adapted window (windows shorter than the hop); lower hop_length or raise "
-                "win_length_bounds[0] so that every sample is analysed",
-                UserWarning, stacklevel=2)
+        # (samples in no window: result.inverse() cannot recover them either)
+        warn_uncovered(result.positions, result.frame_win_lengths, result.n_samples,
+                       f"{type(self).__name__}.adapt", what="adapted window")
         self._log(self.verbose, f"adapted in {result.n_iter} iterations, "
                                 f"{result.seconds:.2f} s: criterion "
                                 f"{result.initial_criterion:.6g} -> {result.criterion:.6g}")
@@ -716,7 +695,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         """
         check_is_fitted(self, "win_length_")
         X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
-        settings = self._spec()
+        settings = self._adaptation_settings()
         feature_kw = dict(kind=self.feature_kind, layout=self.layout, n_bands=self.n_bands_,
                           n_segments=self.n_segments_, stats=self.stats)
         n_chunks = min(len(X), 4 * effective_n_jobs(self.n_jobs))

@@ -16,7 +16,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import losses
-from .._validation import check_band_bins, check_signal_matrix
+from .._validation import check_band_bins, check_signal_matrix, check_target_frequencies
 from ..autodiff import dstft
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
@@ -122,7 +122,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         Relative tolerance on the loss.
     verbose : int, default=0
     win_length_bounds : (lo, hi), optional
-        Default ``(8, n_fft - 2)``.
+        Default ``(min(8, (n_fft - 2) / 2), n_fft - 2)``.
     normalization : {"l1", "l2", None}, default="l1"
     window : str, default="hann"
 
@@ -236,6 +236,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         X, Y = validate_data(self, X, Y, multi_output=True, y_numeric=True,
                              dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=np.float64)
+        check_target_frequencies(Y, settings.fs, settings.harmonic, settings.band)
         self._warn_short_signals(X)
         n_samples = X.shape[1]
         positions, hop = self._grid(n_samples, Y, settings)

@@ -30,7 +30,7 @@ from ..losses import CRITERIA, SCOPES
 from ..objective import RepresentationObjective, default_hop_bounds
 from ..optimize import METHODS, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import DSTFTBase, hop_modes, warn_at_bounds, window_modes
+from ._base import DSTFTBase, hop_modes, warn_at_bounds, warn_uncovered, window_modes
 
 __all__ = ["DSTFTTransformer"]
 
@@ -427,6 +427,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         self.n_iter_ = int(n_iter)
         self.at_bound_share_ = warn_at_bounds(self.win_length_, settings.win_length_bounds, self,
                                               n_fft=settings.n_fft)
+        warn_uncovered(self.positions_, self.win_length_, X.shape[1], type(self).__name__)
         self._set_feature_grid(settings, n_frames)
         self._log(settings, f"done in {time.perf_counter() - start:.2f} s: "
                      f"win_length_={_summary(self.win_length_)}, "
