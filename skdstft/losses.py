@@ -55,12 +55,19 @@ __all__ = [
 EPS = 1e-12
 
 
-def _scaled_magnitude(S, power):
-    """``(|S| / c)**power`` with ``c`` the per-signal max of ``|S|`` (a constant)."""
+def _scaled_magnitude(S, power, axes=(-2, -1)):
+    """``(|S| / c)**power`` with ``c`` the max of ``|S|`` over ``axes`` (a constant).
+
+    Every criterion here is invariant to a constant scale of each of its
+    distributions, so ``axes`` are the distribution's own: the whole plane,
+    or each frame for per-frame criteria. A frame far below the signal's
+    peak (1e-250 of it) would otherwise underflow: its ``A**power``, or the
+    square of its sum in the quotient rule's gradient, would reach 0.
+    """
     power = check_real(power, "power", low=0.0, low_open=True)
     S = check_spectrogram(S)
     val = getval(S)
-    c = np.max(np.abs(val), axis=(-2, -1), keepdims=True)
+    c = np.max(np.abs(val), axis=axes, keepdims=True)
     c = np.where(c > 0, c, 1.0).astype(np.abs(val).dtype)
     mag = anp.abs(S) / c
     if power == 1:
@@ -223,7 +230,7 @@ def renyi_entropy(S, alpha=3, power=1, scope="global"):
     alpha = check_real(alpha, "alpha", low=0.0, low_open=True,
                        exclude=(1.0, "the limit is shannon_entropy"))
     axes = _axes(scope)
-    A = _scaled_magnitude(S, power)
+    A = _scaled_magnitude(S, power, axes)
     p = A / _safe(anp.sum(A, axis=axes, keepdims=True))
     # p**alpha has an infinite slope at 0 when alpha < 1
     moment = anp.sum((p if alpha > 1 else p + EPS) ** alpha, axis=axes, keepdims=True)
@@ -249,7 +256,7 @@ def frame_kurtosis(S, power=1):
     >>> frame_kurtosis(S)
     array([5., 5.])
     """
-    A = _scaled_magnitude(S, power)
+    A = _scaled_magnitude(S, power, axes=(-2,))  # per frame: kappa_n ignores a frame's scale
     n_freqs = anp.shape(A)[-2]
     A2 = A * A
     den = anp.sum(A2, axis=-2) ** 2
@@ -288,7 +295,7 @@ def frequency_estimate(S, fs=1.0, band=None, harmonic=1, power=2):
     fs = check_real(fs, "fs", low=0.0, low_open=True)
     harmonic = check_int(harmonic, "harmonic", min_value=1)
     band = check_band(band)
-    A = _scaled_magnitude(S, power)
+    A = _scaled_magnitude(S, power, axes=(-2,))  # per frame: a centroid ignores the frame's scale
     n_freqs = anp.shape(A)[-2]
     df = fs / (2.0 * (n_freqs - 1))
     freqs = df * np.arange(n_freqs)

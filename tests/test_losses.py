@@ -199,3 +199,23 @@ def test_entropy_of_a_non_finite_spectrogram_is_the_error_alone(bad, power, scop
                 losses.shannon_entropy(S, power=power, scope=scope)
             with pytest.raises(ValueError, match="S contains NaN or infinite values"):
                 grad(lambda Z: anp.sum(losses.shannon_entropy(Z, power=power, scope=scope)))(S)
+
+
+@pytest.mark.parametrize("scope", ["global", "frame"])
+def test_a_frame_far_below_the_peak_keeps_its_value_and_a_finite_gradient(scope):
+    """Per-frame criteria depend on each frame's shape, not its scale: a frame
+    1e-250 below the signal's peak must give the values it gives at scale 1
+    (its powers and the quotient rule's squared sums would underflow if the
+    magnitudes were scaled by the signal's peak alone)."""
+    rng = np.random.default_rng(3)
+    S = rng.standard_normal((9, 4)) + 1j * rng.standard_normal((9, 4))
+    tiny = S.copy()
+    tiny[:, 1] *= 1e-250
+    np.testing.assert_allclose(losses.frame_kurtosis(tiny), losses.frame_kurtosis(S), rtol=1e-12)
+    np.testing.assert_allclose(losses.frequency_estimate(tiny, fs=8.0),
+                               losses.frequency_estimate(S, fs=8.0), rtol=1e-12)
+    g = grad(lambda s: losses.renyi_entropy(s, scope=scope))(tiny)
+    assert np.all(np.isfinite(g))
+    if scope == "frame":
+        np.testing.assert_allclose(losses.renyi_entropy(tiny, scope="frame"),
+                                   losses.renyi_entropy(S, scope="frame"), rtol=1e-12)
