@@ -9,8 +9,8 @@ curves of the forward transform and of a value-and-gradient (time against
 the signal length, the FFT size and the number of signals), printed as a
 table and optionally plotted (``--plot scaling.png``).
 
-Options: ``--only core,fit`` to run some suites (``--only groups``: issue
-15's FSDD experiment, ``bench_groups.py``, never run by default), ``--skip
+Options: ``--only core,fit`` to run some suites (``--only groups``: the
+FSDD experiment with groups, ``bench_groups.py``, never run by default), ``--skip
 scale`` to leave some out, ``--markdown`` to print the table for the
 README, ``--json F`` to save every row.
 """

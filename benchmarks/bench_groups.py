@@ -1,6 +1,6 @@
-"""Issue 15's target: a task-driven window learned with ``groups`` on FSDD held out by speaker.
+"""A task-driven window learned with ``groups``, on FSDD held out by speaker.
 
-The protocol of the issue's "What was measured": the Free Spoken Digit
+The protocol: the Free Spoken Digit
 Dataset (3000 recordings, 6 speakers, cropped or zero-padded to 8000
 samples = 1 s at 8 kHz), :class:`~sklearn.model_selection.GroupKFold` with 3
 folds over the speakers, so each fold tests on 2 speakers and trains on the
@@ -21,7 +21,7 @@ the transformer as
   ``dstfttransformer__groups=`` the training part's speakers, so the window
   is chosen on speakers held out inside the training part.
 
-The target (issue 15): the mean over the folds of ``learned with groups``
+The target: the mean over the folds of ``learned with groups``
 is at least the mean of the fixed windows, and no learned window sits
 within 1 % of ``hi - lo`` of a bound of ``win_length_bounds`` (default
 ``(8, n_fft - 2) = (8, 1022)``, i.e. outside ``[18.1, 1011.9]``).
