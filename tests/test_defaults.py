@@ -1,4 +1,4 @@
-"""Issue #12: defaults that adapt, honest bounds, cheaper paths, input mistakes.
+"""Defaults that adapt, honest bounds, cheaper paths, input mistakes.
 
 Reduced sizes run by default (the three-component signal at 1024 samples,
 ``n_fft=256``); the full table is ``benchmarks/bench_defaults.py``.
@@ -329,7 +329,7 @@ def test_bad_callable_criterion(x3, criterion, error, match):
 
 @pytest.mark.slow
 def test_acceptance_table_full_size():
-    """Issue #12's table at full size (benchmarks/bench_defaults.py): in every
+    """The defaults' table at full size (benchmarks/bench_defaults.py): in every
     mode, on the three-component signal, an FSDD recording (when present)
     and an FM chirp, the default reaches at least half of reg=0's gain."""
     from benchmarks.bench_defaults import run
