@@ -559,7 +559,8 @@ def test_features_refuse_signals_shorter_than_a_quarter_frame(capsys, tmp_path, 
 
 
 def test_every_option_has_help():
-    # --layout, --max-iter, --n-jobs and --seed of features had none
+    # --layout, --max-iter, --n-jobs and --seed of features had none. Pinned to
+    # argparse's _actions because argparse has no public list of a parser's options.
     from skdstft.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if a.choices and "features" in a.choices)

@@ -81,6 +81,8 @@ def test_groups_change_the_learned_window(grouped):
 
 
 def test_group_folds_are_scikit_learns():
+    """Pinned to _task.held_out_folds because no fitted attribute exposes the
+    held-out folds of the supervised criterion."""
     groups = np.repeat(["a", "b", "c", "d"], 5)
     folds = task_module.held_out_folds(20, groups, True, 0.1, None, np.random.RandomState(0))
     assert len(folds) == 3
@@ -111,7 +113,9 @@ def test_unsupervised_criteria_ignore_groups(small_grouped):
 
 @pytest.fixture
 def record_groups(monkeypatch):
-    """Record the groups that reach the supervised trainer."""
+    """Record the groups that reach the supervised trainer. Pinned to
+    classifier.learn_task_window because no public attribute records the
+    groups a fit received through metadata routing."""
     seen = []
     original = classifier_module.learn_task_window
 

@@ -41,6 +41,8 @@ def _registered():
 
 
 def test_which_route_each_window_takes():
+    """Pinned to uses_rotation because no public behaviour shows the route, and
+    the reference tests below cover both routes only if the windows take them."""
     assert uses_rotation(get_window("hann")) and uses_rotation(get_window("blackman"))
     assert not uses_rotation(get_window("gaussian"))
     assert not uses_rotation(_registered())
@@ -92,7 +94,8 @@ def test_a_registered_window_takes_the_direct_route_exactly(shape):
 @pytest.mark.parametrize("shape", ["freq", "tf"])
 def test_same_bits_for_any_thread_count(window, shape):
     """Each frame is computed by one thread, nothing is reduced across
-    frames: 1 thread, 2 threads and the serial build give the same bits."""
+    frames: 1 thread, 2 threads and the serial build give the same bits.
+    Pinned to run_serially because no public switch selects the serial build."""
     x, lam, positions = _problem(7, shape, n_samples=400, batch=2)
 
     def everything():
@@ -145,7 +148,9 @@ def test_the_entropy_logarithm_is_within_one_ulp_of_numpys():
     """The entropy kernels' own logarithm (written to vectorize) against
     np.log over the whole normal range, near 1 (where log is smallest) and at
     the ends; and the inputs it does not take (0, subnormal, inf, NaN,
-    negative) flagged, so that the kernels hand them to np.log."""
+    negative) flagged, so that the kernels hand them to np.log. Pinned to
+    _log/_normal because an entropy sums many logs: no public value shows one
+    ulp per log or the inputs handed to np.log."""
     from skdstft._kernels import _log, _normal
     rng = np.random.default_rng(3)
     finfo = np.finfo(np.float64)
@@ -180,7 +185,10 @@ def test_per_frame_windows_match_the_window_formulas(window, normalization):
     """The FFT backend's windows that differ by frame (compiled rotation,
     several kinds at once) against skdstft.windows' formulas, frame by frame:
     lengths from shorter than the gap between samples (empty support) to
-    n_fft - 2, fractional offsets, multiplied into what the target held."""
+    n_fft - 2, fractional offsets, multiplied into what the target held.
+    Pinned to frame_windows because dstft's reference tests judge a whole
+    spectrogram by relative error, which one wrong sample at a support's end
+    barely moves."""
     from skdstft._kernels import cosine_coefficients, frame_windows
     from skdstft.windows import (
         contracted_window,

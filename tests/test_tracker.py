@@ -146,7 +146,7 @@ def _time_varying_gain(fs, n_train, n_test, max_iter):
 
 
 def test_time_varying_window_beats_constant_on_held_out_ramps():
-    """Issue 7 (vibration, reduced): short ramps between long stable parts; the
+    """Vibration (reduced): short ramps between long stable parts; the
     task-driven time-varying window reaches <= 0.7 x the constant window's MSE
     on held-out realizations (also away from the signal ends)."""
     ratio, ratio_inner = _time_varying_gain(fs=512.0, n_train=6, n_test=6, max_iter=30)

@@ -239,13 +239,24 @@ def test_feature_names_match_dataframe_columns():
                                .fit(X).transform(X))
 
 
-def test_transform_streams_in_chunks(monkeypatch):
-    X, _, _ = tones(n_per_class=5)
-    est = DSTFTTransformer(**SMALL).fit(X)
-    whole = est.transform(X)
-    monkeypatch.setattr(transformer_module, "TRANSFORM_CHUNK_BYTES", 1)  # one signal each
-    np.testing.assert_array_equal(est.transform(X), whole)
-    assert est.spectrogram(X).shape == (len(X), 33, len(est.positions_))
+def test_transform_streams_in_chunks():
+    """A batch larger than the chunk budget gives the same bits as its signals
+    one at a time. The real TRANSFORM_CHUNK_BYTES is read (not patched): the
+    complex spectrogram alone (16 bytes a bin, a lower bound on what a chunk
+    holds) of the 16 signals is 4/3 of it, so the batch spans several chunks.
+    A fixed window keeps fit free of spectrograms, so this takes ~2 s."""
+    n_fft, hop, n_signals = 64, 16, 16
+    per_signal = transformer_module.TRANSFORM_CHUNK_BYTES / 12
+    n = int(per_signal / ((n_fft // 2 + 1) * 16) * hop)
+    X = np.random.default_rng(0).standard_normal((n_signals, n))
+    est = DSTFTTransformer(n_fft=n_fft, hop_length=hop, window_mode="fixed", n_bands=8,
+                           n_segments=2).fit(X)
+    rows = np.vstack([est.transform(x[None]) for x in X])
+    np.testing.assert_array_equal(est.transform(X), rows)
+    S = est.spectrogram(X)
+    assert S.shape == (n_signals, n_fft // 2 + 1, len(est.positions_))
+    for i in (0, n_signals - 1):
+        np.testing.assert_array_equal(S[i], est.spectrogram(X[i:i + 1])[0])
 
 
 def test_stats_layout_accepts_other_lengths():
