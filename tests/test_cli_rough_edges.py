@@ -517,7 +517,7 @@ def test_fit_on_folder_with_another_rate_is_an_error(capsys, tmp_path, no_fit):
     assert "16000 Hz" in capsys.readouterr().err
 
 
-# -- found by a second newcomer's try (after the merge of #12 item 5 and #14) -----------
+# -- found by a second newcomer's try (after the CLI fixes and the inverse landed) -------------------
 
 def test_silent_signal_is_an_error(capsys, tmp_path):
     # all zeros (or a stereo mean that cancels) used to report "initial 0 -> optimized 0,
