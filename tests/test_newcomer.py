@@ -163,3 +163,36 @@ def test_transformer_warns_when_its_window_leaves_samples_out():
         warnings.simplefilter("error", UserWarning)
         _ignore_budget_warnings()
         DSTFTTransformer(n_fft=64, hop_length=8, max_iter=2).fit(X)
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+    return max(d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas")
+
+
+@pytest.mark.parametrize("fit", [
+    lambda: DSTFTClassifier(n_fft=32, max_iter=2, random_state=0).fit(X, Y[DSTFTClassifier]),
+    lambda: DSTFTTransformer(n_fft=32, max_iter=2, criterion="supervised",
+                             random_state=0).fit(X, Y[DSTFTClassifier]),
+    lambda: DSTFTTransformer(n_fft=32, max_iter=2, criterion="supervised",
+                             random_state=0).fit(X, Y[FrequencyTracker]),  # the ridge head
+], ids=["classifier", "transformer", "transformer-regression"])
+def test_supervised_heads_fit_with_one_blas_thread(fit, monkeypatch):
+    # was: the heads' LogisticRegression/Ridge ran with OpenBLAS's default
+    # threads (3.7 s against 0.13 s for one fit on a loaded 2-core machine),
+    # where the unsupervised estimators pin BLAS to one thread during fit
+    from threadpoolctl import threadpool_limits
+
+    from skdstft.estimators import _heads, _task, _training
+    seen, original = [], _heads.fit_linear_head
+
+    def spy(*args, **kwargs):
+        seen.append(_blas_threads())
+        return original(*args, **kwargs)
+
+    for module in (_task, _training):
+        monkeypatch.setattr(module, "fit_linear_head", spy)
+    with threadpool_limits(limits=2, user_api="blas"), warnings.catch_warnings():
+        _ignore_budget_warnings()
+        fit()
+    assert seen and set(seen) == {1}

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_signal_matrix
 from ..features import feature_names
+from ..optimize import single_blas_thread
 from ..positions import frame_positions
 from ._base import DSTFTBase, warn_at_bounds, window_modes
 from ._heads import head_shapes, log_softmax
@@ -53,9 +54,13 @@ def _fit_problem(est, X, T, task, stratify, groups):
     bounds, lam0 = settings.win_length_bounds, settings.win_length
     if settings.window_mode == "fixed":
         bounds = (min(bounds[0], lam0), max(bounds[1], lam0))
-    fit = fit_task(model, X, T, settings, bounds=bounds,
-                   rng=check_random_state(est.random_state), stratify=stratify, groups=groups,
-                   name=type(est).__name__)
+    # BLAS pinned to one thread, as in the unsupervised estimators' restarts:
+    # the heads' many small LogisticRegression/Ridge fits ran ~30x slower with
+    # OpenBLAS's default threads on a loaded 2-core machine
+    with single_blas_thread():
+        fit = fit_task(model, X, T, settings, bounds=bounds,
+                       rng=check_random_state(est.random_state), stratify=stratify,
+                       groups=groups, name=type(est).__name__)
     if settings.window_mode == "fixed":
         fit.win_length = np.asarray(lam0)
     return fit, model, bounds, settings.hop_length
