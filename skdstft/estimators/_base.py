@@ -293,6 +293,11 @@ def resolve_settings(estimator):
 # --------------------------------------------------------------------------- #
 # learned windows at a bound of their range
 # --------------------------------------------------------------------------- #
+SCALE_RANGE = (1e-100, 1e100)
+"""``max |X|`` outside this range: the spectrogram's power under- or overflows
+float64 (the estimators warn at fit; the supervised task's log-power features
+overflow above it, so there it is an error)."""
+
 BOUND_RTOL = 0.01
 """A window length within this fraction of ``hi - lo`` of a bound is "at" it."""
 
@@ -482,12 +487,12 @@ class DSTFTBase(BaseEstimator):
     def _warn_silent_signals(self, X):
         """Warn at fit when X leaves nothing to learn: every sample 0, or a
         scale whose squares under- or overflow float64 (``max |X|`` outside
-        ``[1e-100, 1e100]``). The spectrogram is then 0, every criterion is
+        ``SCALE_RANGE``). The spectrogram is then 0, every criterion is
         0 and flat, and the fit would stop at once on the initial window."""
         peak = float(np.max(np.abs(X)))
         if peak == 0:
             why = "every sample of X is 0 (silent signals): there is no window to learn"
-        elif not 1e-100 <= peak <= 1e100:
+        elif not SCALE_RANGE[0] <= peak <= SCALE_RANGE[1]:
             why = (f"max |X| = {peak:.3g}: its squares under- or overflow float64, so the "
                    "spectrogram's criterion is flat; rescale X (e.g. to max |X| = 1)")
         else:
