@@ -211,3 +211,19 @@ def test_supervised_heads_fit_with_one_blas_thread(fit, monkeypatch):
         _ignore_budget_warnings()
         fit()
     assert seen and set(seen) == {1}
+
+
+@pytest.mark.parametrize("max_iter", [2, 6])
+def test_classifier_huge_win_learning_rate_warns(max_iter):
+    # was: silent; the first step of log(win_length) jumps to a bound, the
+    # held-out loss there is worse, every later step is clipped to nothing
+    # (Rprop calls that converged) and win_length_ stays at its start
+    with pytest.warns(ConvergenceWarning, match=r"win_learning_rate=1e\+09") as record, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundWarning)
+        est = DSTFTClassifier(n_fft=64, max_iter=max_iter, win_learning_rate=1e9,
+                              random_state=0).fit(X, Y[DSTFTClassifier])
+    assert est.win_length_ == 32.0 and est.win_length_curve_[-1] == 8.0
+    assert "lower bound of win_length_bounds=(8, 62)" in str(
+        next(w for w in record if "win_learning_rate" in str(w.message)).message)
+    assert record[0].filename == __file__  # points at the caller's fit
