@@ -227,3 +227,13 @@ def test_classifier_huge_win_learning_rate_warns(max_iter):
     assert "lower bound of win_length_bounds=(8, 62)" in str(
         next(w for w in record if "win_learning_rate" in str(w.message)).message)
     assert record[0].filename == __file__  # points at the caller's fit
+
+
+def test_plain_numpy_criterion_is_told_to_use_autograd_numpy():
+    # was: "TypeError: float() argument must be a string or a real number, not
+    # 'ArrayBox'", which does not say what to change
+    with pytest.raises(TypeError, match=r"autograd\.numpy \(import autograd\.numpy as np\).*"
+                                        r"scalar.*not 'ArrayBox'") as info:
+        DSTFTTransformer(n_fft=32, max_iter=2,
+                         criterion=lambda S: float(np.sum(np.abs(S) ** 2))).fit(X)
+    assert "float() argument" in str(info.value.__cause__)
