@@ -237,3 +237,33 @@ def test_plain_numpy_criterion_is_told_to_use_autograd_numpy():
         DSTFTTransformer(n_fft=32, max_iter=2,
                          criterion=lambda S: float(np.sum(np.abs(S) ** 2))).fit(X)
     assert "float() argument" in str(info.value.__cause__)
+
+
+@pytest.mark.parametrize("n_restarts", [1, 2])
+def test_criterion_raising_chains_its_own_exception(n_restarts):
+    # was: "RuntimeError: every restart failed: ZeroDivisionError: division by
+    # zero" alone, the traceback into the user's criterion lost
+    import traceback
+
+    def criterion(S):
+        return 1 / 0
+
+    with pytest.raises(RuntimeError, match="every restart failed: ZeroDivisionError") as info:
+        DSTFTTransformer(n_fft=32, max_iter=2, n_restarts=n_restarts, n_jobs=1,
+                         criterion=criterion).fit(X)
+    cause = info.value.__cause__
+    assert isinstance(cause, ZeroDivisionError)
+    assert any(frame.name == "criterion" for frame in traceback.extract_tb(cause.__traceback__))
+
+
+def test_restarts_failing_differently_chain_the_first_error():
+    from skdstft.optimize import run_restarts
+    calls = []
+
+    def fun(t):
+        calls.append(1)
+        raise (KeyError if len(calls) == 1 else ZeroDivisionError)("boom")
+
+    with pytest.raises(RuntimeError, match="every restart failed") as info:
+        run_restarts(fun, [1.0, 2.0], (0.0, 3.0), n_jobs=1)
+    assert isinstance(info.value.__cause__, (KeyError, ZeroDivisionError))
