@@ -267,3 +267,15 @@ def test_restarts_failing_differently_chain_the_first_error():
     with pytest.raises(RuntimeError, match="every restart failed") as info:
         run_restarts(fun, [1.0, 2.0], (0.0, 3.0), n_jobs=1)
     assert isinstance(info.value.__cause__, (KeyError, ZeroDivisionError))
+
+
+def test_supervised_transformer_warns_once_at_a_bound():
+    # was: two BoundWarnings for one event, the inner DSTFTClassifier's and the
+    # transformer's
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        est = DSTFTTransformer(n_fft=64, max_iter=3, criterion="supervised",
+                               win_length_bounds=(8, 9), random_state=0).fit(X, Y[DSTFTClassifier])
+    bound = [str(w.message) for w in record if issubclass(w.category, BoundWarning)]
+    assert est.at_bound_share_ == 1.0
+    assert len(bound) == 1 and bound[0].startswith("DSTFTTransformer:"), bound
