@@ -376,6 +376,13 @@ def learn_task_window(X, y, groups=None, **dstft_params):
     squared error on standardized targets, L2 penalty ``alpha``). The window
     is kept, the head is discarded.
 
+    The window is learned on the head's features, the ``log`` of the pooled
+    power ``|S|**2`` (``n_bands`` x ``n_segments``), whatever ``feature_kind``
+    a :class:`~skdstft.DSTFTTransformer` with ``criterion="supervised"``
+    outputs afterwards: a window best for log-power features need not be best
+    for others (on FSDD the mismatch with the pooled log-magnitude mattered;
+    see benchmarks/results/README.md).
+
     Parameters
     ----------
     X : array-like (n_signals, n_samples)

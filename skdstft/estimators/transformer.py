@@ -93,7 +93,15 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         ``loss(S) -> float`` written with ``autograd.numpy`` (``S`` complex
         ``(B, F, T)``; return the mean over signals), or ``"supervised"``:
         a differentiable head trained jointly with the window on ``y``
-        (paper Sec. VII), after which only the window is kept.
+        (paper Sec. VII), after which only the window is kept. The
+        supervised criterion learns the window on its own features, the
+        ``log`` of the pooled *power*
+        (:func:`~skdstft.estimators.classifier.learn_task_window`),
+        whatever ``feature_kind`` this transformer then outputs: the window
+        best for log-power features need not be best for others (on FSDD the
+        mismatch with the pooled log-magnitude mattered; see
+        benchmarks/results/README.md). The features the window was chosen
+        for are ``log`` of ``feature_kind="power"`` with ``layout="pooled"``.
     power : float, default=1
         Exponent ``q`` of ``A = |S|**q`` in the criteria (1: magnitude, as in
         the paper; with 2 the entropy keeps falling with the window length).
