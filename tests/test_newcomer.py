@@ -3,6 +3,7 @@ every defect found gets its test here (bad parameters named at fit, the CLI
 reporting what it resolved, error messages pointing at the real culprit)."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -279,3 +280,14 @@ def test_supervised_transformer_warns_once_at_a_bound():
     bound = [str(w.message) for w in record if issubclass(w.category, BoundWarning)]
     assert est.at_bound_share_ == 1.0
     assert len(bound) == 1 and bound[0].startswith("DSTFTTransformer:"), bound
+
+
+@pytest.mark.parametrize("cls", [DSTFTTransformer, AdaptiveSpectrogram, FrequencyTracker])
+@pytest.mark.parametrize("power", [1e3, 1e9])
+def test_power_above_its_bound_is_named(cls, power):
+    # was: power=1e9 fitted silently to the starting window (criterion ~0),
+    # FrequencyTracker(power=1e3) failed with "loss never finite" without
+    # naming power
+    with pytest.raises(ValueError, match=r"power must be <= 100 .*got " + re.escape(f"{power:g}")):
+        _fit(cls, power=power)
+    _fit(cls, power=100)  # the bound itself is accepted

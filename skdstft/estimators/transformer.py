@@ -104,7 +104,8 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         for are ``log`` of ``feature_kind="power"`` with ``layout="pooled"``.
     power : float, default=1
         Exponent ``q`` of ``A = |S|**q`` in the criteria (1: magnitude, as in
-        the paper; with 2 the entropy keeps falling with the window length).
+        the paper; with 2 the entropy keeps falling with the window length),
+        in ``(0, 100]`` (above, ``|S|**q`` underflows but at the peaks).
     scope : {"auto", "global", "frame"}, default="auto"
         Entropy over the whole time-frequency plane (``"global"``, the
         paper's) or the mean of per-frame entropies (``"frame"``).
