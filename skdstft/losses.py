@@ -412,7 +412,7 @@ def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
     signals.
     """
     if callable(criterion):
-        value = _check_callable_value(criterion(S), criterion, S)
+        value = _check_callable_value(_call_criterion(criterion, S), criterion, S)
     elif criterion == "entropy":
         value = shannon_entropy(S, power=power, scope=scope)
     elif criterion == "renyi":
@@ -425,11 +425,31 @@ def criterion_loss(S, criterion, *, power=1, scope="global", alpha=3):
     return anp.reshape(value, ()) if anp.size(value) == 1 else anp.mean(value)
 
 
+_AUTOGRAD_HINT = ("a callable criterion must be written with autograd.numpy (import "
+                  "autograd.numpy as np), which the gradient goes through (no float(), "
+                  "math or plain-numpy conversion of S), and return a scalar")
+
+
+def _call_criterion(criterion, S):
+    """``criterion(S)``; a TypeError from plain numpy or ``float()`` meeting
+    autograd's box (``S`` is one while the gradient is computed) is
+    explained, not shown as "not 'ArrayBox'"."""
+    try:
+        return criterion(S)
+    except TypeError as exc:
+        if isbox(S) and "Box" in str(exc):
+            name = getattr(criterion, "__name__", repr(criterion))
+            raise TypeError(f"criterion {name}: {_AUTOGRAD_HINT} ({exc})") from exc
+        raise
+
+
 def _check_callable_value(value, criterion, S):
     """A user criterion must give one real number (or one per signal of a
     batch): any other array would otherwise be averaged silently."""
     raw = np.asarray(getval(value))  # unboxed inside a gradient computation
     name = getattr(criterion, "__name__", repr(criterion))
+    if raw.dtype == object and isbox(S):
+        raise TypeError(f"criterion {name}: {_AUTOGRAD_HINT} (it returned an object array)")
     if raw.dtype == object or not np.issubdtype(raw.dtype, np.number) \
             or np.iscomplexobj(raw):
         raise TypeError(f"criterion {name} must return a real number (a float), got "

@@ -533,7 +533,9 @@ def run_restarts(fun, inits, bounds, *, n_jobs=None, verbose=0, **options):
                              f"from any starting point; the criterion must return a finite "
                              f"number (a callable criterion: add an eps inside logs and "
                              f"divisions) ({messages})")
-        raise RuntimeError(f"every restart failed: {messages}")
+        # chained: the first error's traceback into (e.g.) the user's criterion
+        raise RuntimeError(f"every restart failed: {messages}") from next(
+            e for e in errors if e is not None)
     best = int(np.argmin(np.where(np.isfinite(losses), losses, np.inf)))
     if not results[best].converged:
         warnings.warn(

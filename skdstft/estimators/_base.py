@@ -159,6 +159,24 @@ def _real(low, high=None, low_open=False, high_open=False):
                                           high_open=high_open)
 
 
+POWER_MAX = 100.0
+"""Largest ``power`` (the exponent ``q`` of ``|S|**q`` in the criteria and the
+tracker's centroid). Above it ``(|S| / max |S|)**q`` underflows float64 for
+every bin more than ~1000 times (60 dB) below the peak, so the criteria see
+only the peak bins: ``power=1e9`` gave an entropy of 0 at any window (the fit
+kept its start silently), ``power=1e3`` a tracker loss never finite."""
+
+
+def _power(value, name):
+    value = check_real(value, name, low=0.0, low_open=True)
+    if value > POWER_MAX:
+        raise ValueError(
+            f"{name} must be <= {POWER_MAX:g} (usually 1 or 2), got {value:g}: |S|**{name} then "
+            f"underflows float64 for every bin but the peaks, and the criterion is flat or not "
+            f"finite")
+    return value
+
+
 def _bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a bool, got {value!r}")
@@ -205,7 +223,7 @@ _RULES = {
     "verbose": _integer(0), "n_jobs": _n_jobs, "random_state": _random_state,
     "tol": _real(0.0), "coverage": _real(0.0), "ridge_penalty": _real(0.0),
     "win_learning_rate": _real(0.0),
-    "power": _real(0.0, low_open=True), "learning_rate": _real(0.0, low_open=True),
+    "power": _power, "learning_rate": _real(0.0, low_open=True),
     "fs": _real(0.0, low_open=True),
     "min_overlap": _real(0.0, 1.0, high_open=True),
     "validation_fraction": _real(0.0, 1.0, low_open=True, high_open=True),
@@ -293,6 +311,11 @@ def resolve_settings(estimator):
 # --------------------------------------------------------------------------- #
 # learned windows at a bound of their range
 # --------------------------------------------------------------------------- #
+SCALE_RANGE = (1e-100, 1e100)
+"""``max |X|`` outside this range: the spectrogram's power under- or overflows
+float64 (the estimators warn at fit; the supervised task's log-power features
+overflow above it, so there it is an error)."""
+
 BOUND_RTOL = 0.01
 """A window length within this fraction of ``hi - lo`` of a bound is "at" it."""
 
@@ -482,12 +505,12 @@ class DSTFTBase(BaseEstimator):
     def _warn_silent_signals(self, X):
         """Warn at fit when X leaves nothing to learn: every sample 0, or a
         scale whose squares under- or overflow float64 (``max |X|`` outside
-        ``[1e-100, 1e100]``). The spectrogram is then 0, every criterion is
+        ``SCALE_RANGE``). The spectrogram is then 0, every criterion is
         0 and flat, and the fit would stop at once on the initial window."""
         peak = float(np.max(np.abs(X)))
         if peak == 0:
             why = "every sample of X is 0 (silent signals): there is no window to learn"
-        elif not 1e-100 <= peak <= 1e100:
+        elif not SCALE_RANGE[0] <= peak <= SCALE_RANGE[1]:
             why = (f"max |X| = {peak:.3g}: its squares under- or overflow float64, so the "
                    "spectrogram's criterion is flat; rescale X (e.g. to max |X| = 1)")
         else:

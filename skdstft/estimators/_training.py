@@ -13,11 +13,13 @@
 """
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupShuffleSplit
 
 from ..optimize import AdamStep, rprop
@@ -138,6 +140,7 @@ def _alternate(model, X, T, *, lam0, bounds, learn_window, time_mode, settings, 
         u = result.x
         curves = (objective.train_losses, objective.held_out_losses, objective.win_lengths,
                   result.best_iter)
+        _warn_stalled_at_bound(result, objective.win_lengths, bounds, step, name)
     lam = np.asarray(np.clip(np.exp(u), lo, hi), dtype=float)
     # the final head: all the training signals at the kept window
     if settings.hidden_layer_sizes:
@@ -156,6 +159,29 @@ def _alternate(model, X, T, *, lam0, bounds, learn_window, time_mode, settings, 
     return TaskFit(head=head, win_length=lam, mean=mean, scale=scale, loss_curve=train_losses,
                    validation_scores=held_out, win_length_curve=win_lengths,
                    n_iter=len(train_losses), best_epoch=best_iter)
+
+
+def _warn_stalled_at_bound(result, win_lengths, bounds, step, name):
+    """ConvergenceWarning when the window search ended at a bound whose loss
+    is worse than the best window visited (which is kept, often the initial
+    one): there Rprop's steps are clipped to nothing, which
+    :func:`~skdstft.optimize.rprop` reports as converged, so the fit would
+    keep the earlier window without a word. A step as large as the bounds'
+    span in ``log(lam)`` (``win_learning_rate=1e9``) does this at once."""
+    if not win_lengths or result.best_iter == result.n_iter:
+        return
+    last = win_lengths[-1]
+    lo, hi = float(np.min(bounds[0])), float(np.max(bounds[1]))
+    if not (np.isclose(last, lo) or np.isclose(last, hi)):
+        return
+    which = "lower" if np.isclose(last, lo) else "upper"
+    warnings.warn(
+        f"{name}: the window search ended at win_length={last:.4g}, the {which} bound of "
+        f"win_length_bounds=({lo:g}, {hi:g}), where the loss was worse than at the best "
+        f"window visited ({win_lengths[result.best_iter - 1]:.4g} samples, kept); lower "
+        f"win_learning_rate={step:g} (the initial step of log(win_length); the bounds span "
+        f"{np.log(hi / lo):.3g} in it) or widen win_length_bounds", ConvergenceWarning,
+        stacklevel=7)
 
 
 def _train_jointly(model, X, T, *, lam0, bounds, learn_window, time_mode, win_learning_rate,

@@ -343,7 +343,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         minus the mean frame kurtosis (Eq. 29-30), or ``loss(S) -> float``
         in ``autograd.numpy`` (``S`` complex ``(1, F, T)``). Lower is better.
     power : float, default=1
-        Exponent ``q`` of ``A = |S|**q`` in the criteria.
+        Exponent ``q`` of ``A = |S|**q`` in the criteria, in ``(0, 100]``.
     scope : {"frame", "global"}, default="frame"
         Entropy of each frame (normalized to unit mass) averaged over frames,
         or one distribution over the whole plane (the paper's). See Notes.

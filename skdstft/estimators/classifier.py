@@ -26,13 +26,28 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_signal_matrix
 from ..features import feature_names
+from ..optimize import single_blas_thread
 from ..positions import frame_positions
-from ._base import DSTFTBase, warn_at_bounds, window_modes
+from ._base import SCALE_RANGE, DSTFTBase, warn_at_bounds, window_modes
 from ._heads import head_shapes, log_softmax
 from ._task import TaskModel, check_groups
 from ._training import SOLVERS, fit_task
 
 __all__ = ["DSTFTClassifier", "learn_task_window", "TaskWindowResult"]
+
+
+def _check_feature_scale(X):
+    """ValueError when ``max |X|`` is above ``SCALE_RANGE``: the task's
+    features, ``log`` of the pooled ``|S|**2``, then overflow to inf (and their
+    standardization to NaN) at some window. Below the range they are merely
+    constant (``log`` of the eps), which the fit survives and the scale
+    warning already reports."""
+    peak = float(np.max(np.abs(X))) if np.size(X) else 0.0
+    if peak > SCALE_RANGE[1]:
+        raise ValueError(
+            f"max |X| = {peak:.3g} is above {SCALE_RANGE[1]:g}: the power spectrogram of the "
+            f"supervised task's log-power features overflows float64; rescale X (e.g. to "
+            f"max |X| = 1)")
 
 
 def _fit_problem(est, X, T, task, stratify, groups):
@@ -53,9 +68,13 @@ def _fit_problem(est, X, T, task, stratify, groups):
     bounds, lam0 = settings.win_length_bounds, settings.win_length
     if settings.window_mode == "fixed":
         bounds = (min(bounds[0], lam0), max(bounds[1], lam0))
-    fit = fit_task(model, X, T, settings, bounds=bounds,
-                   rng=check_random_state(est.random_state), stratify=stratify, groups=groups,
-                   name=type(est).__name__)
+    # BLAS pinned to one thread, as in the unsupervised estimators' restarts:
+    # the heads' many small LogisticRegression/Ridge fits ran ~30x slower with
+    # OpenBLAS's default threads on a loaded 2-core machine
+    with single_blas_thread():
+        fit = fit_task(model, X, T, settings, bounds=bounds,
+                       rng=check_random_state(est.random_state), stratify=stratify,
+                       groups=groups, name=type(est).__name__)
     if settings.window_mode == "fixed":
         fit.win_length = np.asarray(lam0)
     return fit, model, bounds, settings.hop_length
@@ -283,9 +302,17 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            When ``max |X|`` is above 1e100: the log-power features overflow
+            float64 (rescale X, e.g. to ``max |X| = 1``). Below 1e-100 the fit
+            runs, with a warning: every feature is then the same constant.
         """
         check_signal_matrix(X, "X")
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=True)
+        _check_feature_scale(X)  # before the scale warning, which would say "kept"
         self._warn_short_signals(X)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -349,6 +376,13 @@ def learn_task_window(X, y, groups=None, **dstft_params):
     squared error on standardized targets, L2 penalty ``alpha``). The window
     is kept, the head is discarded.
 
+    The window is learned on the head's features, the ``log`` of the pooled
+    power ``|S|**2`` (``n_bands`` x ``n_segments``), whatever ``feature_kind``
+    a :class:`~skdstft.DSTFTTransformer` with ``criterion="supervised"``
+    outputs afterwards: a window best for log-power features need not be best
+    for others (on FSDD the mismatch with the pooled log-magnitude mattered;
+    see benchmarks/results/README.md).
+
     Parameters
     ----------
     X : array-like (n_signals, n_samples)
@@ -380,6 +414,11 @@ def learn_task_window(X, y, groups=None, **dstft_params):
         ``"loss"`` (the last epoch's mean training loss), ``"n_iter"``,
         ``"win_length_curve"``, ``"hop_length"``, ``"positions"``.
 
+    Raises
+    ------
+    ValueError
+        When ``max |X|`` is above 1e100 (see :meth:`DSTFTClassifier.fit`).
+
     Examples
     --------
     >>> import numpy as np
@@ -409,6 +448,7 @@ def learn_task_window(X, y, groups=None, **dstft_params):
         # task layer fits it with a ridge head; no classifier is fitted
         check_signal_matrix(X, "X")
         X = check_array(X, dtype=np.float64, ensure_all_finite=True, input_name="X")
+        _check_feature_scale(X)
         Y = y_arr.astype(float).reshape(len(y_arr), -1)
         if len(Y) != len(X):
             raise ValueError(f"y has {len(Y)} rows but X has {len(X)} signals")

@@ -101,7 +101,8 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         energy path in ``band`` (Viterbi, penalty ``ridge_penalty`` on squared
         jumps), refined to a fraction of a bin by parabolic interpolation.
     power : float, default=2
-        Exponent of ``|S|`` in the centroid (2: power spectrogram).
+        Exponent of ``|S|`` in the centroid (2: power spectrogram), in
+        ``(0, 100]`` (above, ``|S|**power`` underflows but at the peaks).
     reg : float, default=0.0
         Weight of the smoothness penalty (paper Eq. 28) on the per-frame
         lengths in ``"time"`` mode; the MSE is divided by the constant

@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 
 from .._validation import check_signal_matrix
 from ..autodiff import dstft
+from ..exceptions import BoundWarning
 from ..losses import CRITERIA, SCOPES
 from ..objective import RepresentationObjective, default_hop_bounds
 from ..optimize import METHODS, restart_inits, run_restarts
@@ -92,10 +93,19 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         ``loss(S) -> float`` written with ``autograd.numpy`` (``S`` complex
         ``(B, F, T)``; return the mean over signals), or ``"supervised"``:
         a differentiable head trained jointly with the window on ``y``
-        (paper Sec. VII), after which only the window is kept.
+        (paper Sec. VII), after which only the window is kept. The
+        supervised criterion learns the window on its own features, the
+        ``log`` of the pooled *power*
+        (:func:`~skdstft.estimators.classifier.learn_task_window`),
+        whatever ``feature_kind`` this transformer then outputs: the window
+        best for log-power features need not be best for others (on FSDD the
+        mismatch with the pooled log-magnitude mattered; see
+        benchmarks/results/README.md). The features the window was chosen
+        for are ``log`` of ``feature_kind="power"`` with ``layout="pooled"``.
     power : float, default=1
         Exponent ``q`` of ``A = |S|**q`` in the criteria (1: magnitude, as in
-        the paper; with 2 the entropy keeps falling with the window length).
+        the paper; with 2 the entropy keeps falling with the window length),
+        in ``(0, 100]`` (above, ``|S|**q`` underflows but at the peaks).
     scope : {"auto", "global", "frame"}, default="auto"
         Entropy over the whole time-frequency plane (``"global"``, the
         paper's) or the mean of per-frame entropies (``"frame"``).
@@ -436,11 +446,20 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
 
     def _fit_supervised(self, X, y, groups, settings):
         """criterion="supervised": delegate to the task-driven trainer."""
-        from .classifier import learn_task_window
-
         if y is None:
             raise ValueError("criterion='supervised' requires y in fit(X, y)")
-        result = learn_task_window(
+        with warnings.catch_warnings():
+            # the inner DSTFTClassifier's BoundWarning: _store_result gives
+            # the same one, naming this transformer's parameters
+            warnings.simplefilter("ignore", BoundWarning)
+            result = self._learn_task_window(X, y, groups, settings)
+        self._store_result(result, settings)
+        return self
+
+    def _learn_task_window(self, X, y, groups, settings):
+        from .classifier import learn_task_window
+
+        return learn_task_window(
             X, y, groups=groups, n_fft=settings.n_fft, win_length=settings.win_length,
             hop_length=settings.hop_length, window=settings.window,
             window_mode=settings.window_mode, normalization=settings.normalization,
@@ -451,8 +470,6 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             # the window is chosen for this transformer's pooling grid
             **({"n_bands": settings.n_bands, "n_segments": settings.n_segments}
                if settings.layout == "pooled" else {}))
-        self._store_result(result, settings)
-        return self
 
     def _store_result(self, result, settings):
         """Fitted attributes from a task-driven result (a ``TaskWindowResult``)."""
