@@ -71,7 +71,7 @@ class OptimizeResult:
     seconds: float = 0.0
     error: object = field(default=None, repr=False)
     best_iter: int = field(default=0, repr=False)
-    """Iteration (1-based) whose point is ``x`` (:func:`rprop`; 0 elsewhere)."""
+    """Iteration (1-based) whose point is ``x`` (:func:`~skdstft.optimize.rprop`; 0 elsewhere)."""
 
 
 class _UnitBoxObjective:

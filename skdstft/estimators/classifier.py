@@ -409,7 +409,7 @@ def learn_task_window(X, y, groups=None, **dstft_params):
     info : dict
         ``"estimator"`` (the fitted model: the :class:`DSTFTClassifier`, or for
         a regression the window and ridge head, a
-        :class:`~skdstft.estimators._training.TaskFit`), ``"task"``
+        ``skdstft.estimators._training.TaskFit``), ``"task"``
         (``"classification"`` or ``"regression"``), ``"loss_curve"``,
         ``"loss"`` (the last epoch's mean training loss), ``"n_iter"``,
         ``"win_length_curve"``, ``"hop_length"``, ``"positions"``.
@@ -417,7 +417,7 @@ def learn_task_window(X, y, groups=None, **dstft_params):
     Raises
     ------
     ValueError
-        When ``max |X|`` is above 1e100 (see :meth:`DSTFTClassifier.fit`).
+        When ``max |X|`` is above 1e100 (see :meth:`skdstft.DSTFTClassifier.fit`).
 
     Examples
     --------
