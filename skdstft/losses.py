@@ -139,7 +139,7 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
     S = check_spectrogram(S, finite=power < 1)
     h = _shannon_core(S, power, axes, eps, isbox(S))  # (...,)
     if not np.isfinite(getval(h)).all():
-        raise ValueError("S contains NaN or infinite values")
+        raise ValueError("S must be finite, but S contains NaN or infinite values")
     return h
 
 
@@ -205,7 +205,7 @@ def mean_shannon_entropy_and_vjp(S, power=1, scope="global", eps=EPS):
     h = _shannon_core.fun(S, power, axes, eps, True)  # hands its statistics to the VJP below
     vjp = _shannon_core_vjp(h, S, power, axes, eps, True)
     if not np.isfinite(h).all():
-        raise ValueError("S contains NaN or infinite values")
+        raise ValueError("S must be finite, but S contains NaN or infinite values")
     weight = np.full(h.shape, 1.0 / max(h.size, 1))  # a mean over signals
     return float(np.mean(h)), lambda: vjp(weight)
 
