@@ -513,7 +513,7 @@ class LossCurveDisplay:
     >>> from skdstft.signals import three_component
     >>> est = DSTFTTransformer(n_fft=256, win_length=20, max_iter=20).fit(three_component(1024)[None])
     >>> disp = LossCurveDisplay.from_estimator(est, label="entropy")
-    >>> disp.line_.get_ydata().size == est.loss_curve_.size
+    >>> disp.line_.get_ydata().size == len(est.loss_curve_)
     True
     >>> plt.close(disp.figure_)
     """

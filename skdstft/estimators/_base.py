@@ -9,12 +9,15 @@ stores ``attr_`` results.
 
 import dataclasses
 import inspect
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
@@ -34,7 +37,8 @@ from ..objective import FIXED, HOP_MODES, WINDOW_MODES, default_hop_bounds, defa
 from ..windows import get_window
 
 __all__ = ["DSTFTBase", "Settings", "resolve_settings", "window_modes", "hop_modes",
-           "at_bound_share", "warn_at_bounds", "coverage_count", "warn_uncovered"]
+           "at_bound_share", "warn_at_bounds", "coverage_count", "warn_uncovered",
+           "warn_not_converged", "user_stacklevel"]
 
 # --------------------------------------------------------------------------- #
 # the modes: one definition (the objective's), a subset per estimator
@@ -415,8 +419,54 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
                      "to allow shorter windows")
     warnings.warn(BoundWarning(
         head + "; ".join(parts) + ". An optimum at a bound usually means that the range "
-        "is too tight for the signal."), stacklevel=3)
+        "is too tight for the signal."), stacklevel=user_stacklevel())
     return share
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_WRAPPERS = (os.path.join("sklearn", "utils", "_set_output.py"),)
+"""Frames skipped too: scikit-learn's wrapper of every ``transform`` (``set_output``)."""
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes a ``warnings.warn`` in the calling
+    function point at the first frame outside skdstft: the user's ``fit``
+    line (or scikit-learn's, inside a ``Pipeline``), however deep in the
+    package the warning is decided and whichever public entry led there (the
+    supervised transformer reaches the classifier's training through four
+    more frames than the classifier itself)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                 or frame.f_code.co_filename.endswith(_WRAPPERS)):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_not_converged(owner, max_iter, tol, *, what="the fit", window=None):
+    """:class:`~sklearn.exceptions.ConvergenceWarning`: ``max_iter`` stopped
+    ``what`` while the loss was still decreasing.
+
+    The one wording of every estimator's "raise max_iter" (the words of
+    :func:`skdstft.optimize.minimize`'s own warning, with the estimator named).
+
+    Parameters
+    ----------
+    owner : object or str
+        The estimator (or its name), named in the message.
+    max_iter : int
+    tol : float
+        The relative improvement that counts as decreasing.
+    what : str
+        What stopped ("the fit", "the training", "3 of 10 adaptations").
+    window : str, optional
+        Over which iterations the loss still decreased (default "the last
+        iterations").
+    """
+    name = owner if isinstance(owner, str) else type(owner).__name__
+    warnings.warn(
+        f"{name}: {what} stopped at max_iter={max_iter} while the loss was still decreasing "
+        f"(by more than tol={tol:g}, relative, over {window or 'the last iterations'}); "
+        f"raise max_iter", ConvergenceWarning, stacklevel=user_stacklevel())
 
 
 def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
@@ -481,6 +531,22 @@ class DSTFTBase(BaseEstimator):
         if reset:
             self._warn_short_signals(X)
         return X
+
+    def _check_fitted(self):
+        """``check_is_fitted``, and a ValueError when ``n_fft`` was changed by
+        ``set_params`` since ``fit``: the learned window lengths (at most the
+        fitted ``n_fft - 2``) and the feature grid belong to the fitted DFT
+        size, so another one would fail deep inside (e.g. "cannot pool 9
+        values into 17 groups") or give other features silently. Parameters
+        that ``transform`` reads afresh (``window``, ``feature_kind``, an
+        adaptation's ``reg``, ...) apply as set, as in scikit-learn."""
+        check_is_fitted(self, "win_length_")
+        fitted = self.__dict__.get("_fit_n_fft")
+        if fitted is not None and self.n_fft != fitted:
+            raise ValueError(
+                f"{type(self).__name__}: n_fft={self.n_fft!r} was set after fit, which used "
+                f"n_fft={fitted}: the learned window and the feature grid belong to that DFT "
+                f"size; call fit again (or set n_fft={fitted} back)")
 
     def _warn_short_signals(self, X):
         """Warn at fit when the signals are much shorter than a frame.
@@ -562,6 +628,7 @@ class DSTFTBase(BaseEstimator):
         """Fix the pooling grid at fit: never more bands/segments than bins/frames
         (signals shorter than a hop have a single frame)."""
         n_freqs = settings.n_fft // 2 + 1
+        self._fit_n_fft = settings.n_fft  # _check_fitted: a later set_params(n_fft=...)
         self.n_bands_ = min(settings.n_bands, n_freqs)
         self.n_segments_ = min(settings.n_segments, n_frames)
         self.n_frames_ = n_frames
