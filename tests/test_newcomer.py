@@ -470,3 +470,15 @@ def test_classifier_predicts_with_its_fitted_state_after_set_params():
     est.set_params(n_fft=16, n_bands=2, window="gaussian", hidden_layer_sizes=(3,))
     np.testing.assert_allclose(est.predict_proba(X), proba)
     np.testing.assert_array_equal(est.get_feature_names_out(), names)  # was: names for n_fft=16
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_signals_of_another_length_are_named_as_signals(cls):
+    # was (all but the transformer): scikit-learn's bare "X has 300 features,
+    # but AdaptiveSpectrogram is expecting 400 features as input", where a
+    # feature is a sample and the fix (same length as at fit) is unsaid
+    est = _fit(cls)
+    call = est.transform if hasattr(est, "transform") else est.predict
+    with pytest.raises(ValueError, match=r"^X has 300 features, but \w+ is expecting 400 features "
+                                         r"as input: signals of 300 samples, fitted on 400"):
+        call(X[:, :300])

@@ -19,7 +19,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _num_features,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._validation import (
     check_band,
@@ -520,12 +525,18 @@ class DSTFTBase(BaseEstimator):
     """
 
     # -- inputs -----------------------------------------------------------
+    _other_lengths = ""
+    """What takes signals of another length than at fit, for the message of
+    :meth:`_check_signal_length` (e.g. ``AdaptiveSpectrogram.adapt``)."""
+
     def _check_X(self, X, *, reset):
         """2-D float array (n_signals, n_samples); DataFrames work too.
 
         Values are taken at face value: integer samples are not rescaled
         (``skdstft.datasets.pcm_to_float`` decodes wav PCM as the CLI does)."""
         check_signal_matrix(X, "X")  # clear messages for ragged, 1-D/3-D, str, bool, complex
+        if not reset:
+            self._check_signal_length(X, self._other_lengths)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=True, ensure_min_features=1)
         if reset:
@@ -547,6 +558,22 @@ class DSTFTBase(BaseEstimator):
                 f"{type(self).__name__}: n_fft={self.n_fft!r} was set after fit, which used "
                 f"n_fft={fitted}: the learned window and the feature grid belong to that DFT "
                 f"size; call fit again (or set n_fft={fitted} back)")
+
+    def _check_signal_length(self, X, hint=""):
+        """After fit: ValueError when the signals' length differs from the
+        fit's, in the words of a signal (scikit-learn's own message, which
+        this one starts with, speaks of "features": here the samples).
+        ``hint``: what accepts another length, if anything."""
+        try:
+            n = _num_features(X)
+        except TypeError:  # not 2-D: validate_data explains
+            return
+        expected = getattr(self, "n_features_in_", None)
+        if expected is not None and n != expected:
+            raise ValueError(
+                f"X has {n} features, but {type(self).__name__} is expecting {expected} "
+                f"features as input: signals of {n} samples, fitted on {expected}; every "
+                f"signal must have the length seen at fit{hint}")
 
     def _warn_short_signals(self, X):
         """Warn at fit when the signals are much shorter than a frame.

@@ -549,6 +549,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         return tags
 
     # -- parameters ---------------------------------------------------------
+    _other_lengths = " (adapt(x) takes one signal of any length)"
     _choices = dict(window_mode=window_modes("time", "frequency", "time-frequency"),
                     hop_mode=hop_modes("fixed", "time", "overlap"), criterion=CRITERIA,
                     scope=SCOPES, optimizer=("auto",) + METHODS,

@@ -347,6 +347,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         learned window (the head's input)."""
         check_is_fitted(self, "coefs_")
         check_signal_matrix(X, "X")
+        self._check_signal_length(X, " (its pooling grid holds the fit's frames)")
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         Z = self._model.features_in_batches(X, self._lam())
         return (Z - self.mean_) / self.scale_

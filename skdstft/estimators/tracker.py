@@ -311,6 +311,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         """Complex DSTFT ``(n_signals, F, T)`` of ``X`` with the learned window."""
         self._check_fitted()
         check_signal_matrix(X, "X")
+        self._check_signal_length(X, " (its frame grid positions_ is fixed at fit)")
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         return dstft(X, self._lam(), self.positions_, n_fft=self.n_fft, window=self.window,
                      normalization=self.normalization)
@@ -418,6 +419,7 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         """
         self._check_fitted()
         settings = self._settings()
+        self._check_signal_length(X, " (its frame grid positions_ is fixed at fit)")
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=float)
         target = Y[:, None] if Y.ndim == 1 else Y
