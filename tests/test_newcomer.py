@@ -482,3 +482,22 @@ def test_signals_of_another_length_are_named_as_signals(cls):
     with pytest.raises(ValueError, match=r"^X has 300 features, but \w+ is expecting 400 features "
                                          r"as input: signals of 300 samples, fitted on 400"):
         call(X[:, :300])
+
+
+def test_plot_of_a_batch_asks_for_one_signal():
+    # was: the rows raveled end to end into one signal, drawn without a word
+    import matplotlib
+    matplotlib.use("Agg")
+    from skdstft.plotting import SpectrogramDisplay
+    est = _fit(DSTFTTransformer)
+    with pytest.raises(ValueError, match=r"x must be one signal.*got shape \(6, 400\)"):
+        SpectrogramDisplay.from_estimator(est, X)
+
+
+def test_loss_curve_display_of_an_unfitted_estimator_says_not_fitted():
+    # was: AttributeError "'DSTFTTransformer' object has no attribute 'loss_curve_'"
+    from sklearn.exceptions import NotFittedError
+
+    from skdstft.plotting import LossCurveDisplay
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        LossCurveDisplay.from_estimator(DSTFTTransformer())
