@@ -501,3 +501,21 @@ def test_loss_curve_display_of_an_unfitted_estimator_says_not_fitted():
     from skdstft.plotting import LossCurveDisplay
     with pytest.raises(NotFittedError, match="not fitted yet"):
         LossCurveDisplay.from_estimator(DSTFTTransformer())
+
+
+@pytest.mark.parametrize("fit", [
+    lambda: DSTFTTransformer(n_fft=64, hop_length=60, win_length_bounds=(8, 40),
+                             max_iter=2).fit_transform(X),
+    lambda: DSTFTTransformer(n_fft=64, max_iter=2, criterion="supervised",
+                             win_length_bounds=(8, 9)).fit(X, Y[DSTFTClassifier]),
+    lambda: AdaptiveSpectrogram(n_fft=64, max_iter=2).set_output(transform="pandas").fit(X).transform(X),
+    lambda: FrequencyTracker(n_fft=32, max_iter=1).fit(X[:, :4], Y[FrequencyTracker]),
+], ids=["fit_transform", "supervised", "set_output", "tracker-short"])
+def test_warnings_point_at_the_users_line(fit):
+    # was: at scikit-learn's fit_transform / set_output wrapper or inside
+    # skdstft (fixed stacklevels counted for one route into the code)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fit()
+    assert record
+    assert {w.filename for w in record} == {__file__}, [(w.filename, str(w.message)[:60]) for w in record]

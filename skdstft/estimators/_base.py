@@ -429,8 +429,9 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_WRAPPERS = (os.path.join("sklearn", "utils", "_set_output.py"),)
-"""Frames skipped too: scikit-learn's wrapper of every ``transform`` (``set_output``)."""
+_WRAPPERS = (os.path.join("sklearn", "utils", "_set_output.py"), os.path.join("sklearn", "base.py"))
+"""Frames skipped too: scikit-learn's wrappers of every ``transform`` (``set_output``)
+and ``fit_transform`` (``TransformerMixin``)."""
 
 
 def user_stacklevel():
@@ -506,7 +507,7 @@ def warn_uncovered(positions, win_lengths, n_samples, owner, *, what="window"):
         warnings.warn(
             f"{owner}: {n_gap} of {n_samples} samples lie in no {what} (windows shorter than "
             "the hop); lower hop_length or raise win_length_bounds[0] so that every sample "
-            "is analysed", UserWarning, stacklevel=3)
+            "is analysed", UserWarning, stacklevel=user_stacklevel())
     return n_gap
 
 
@@ -593,7 +594,7 @@ class DSTFTBase(BaseEstimator):
         warnings.warn(
             f"{type(self).__name__}: X has {n_signals} signal(s) of {n_samples} sample(s), "
             f"less than a quarter of n_fft={n_fft}; X must be (n_signals, n_samples), one "
-            f"signal per row.{hint}", UserWarning, stacklevel=4)
+            f"signal per row.{hint}", UserWarning, stacklevel=user_stacklevel())
 
     def _warn_silent_signals(self, X):
         """Warn at fit when X leaves nothing to learn: every sample 0, or a
@@ -609,7 +610,7 @@ class DSTFTBase(BaseEstimator):
         else:
             return
         warnings.warn(f"{type(self).__name__}: {why}; the initial window is kept.",
-                      UserWarning, stacklevel=5)
+                      UserWarning, stacklevel=user_stacklevel())
 
     # -- parameters ---------------------------------------------------------
     _choices = {}
