@@ -431,16 +431,31 @@ _AUTOGRAD_HINT = ("a callable criterion must be written with autograd.numpy (imp
 
 
 def _call_criterion(criterion, S):
-    """``criterion(S)``; a TypeError from plain numpy or ``float()`` meeting
+    """``criterion(S)``; an error from plain numpy or ``float()`` meeting
     autograd's box (``S`` is one while the gradient is computed) is
-    explained, not shown as "not 'ArrayBox'"."""
+    explained, not shown as "not 'ArrayBox'" or "ufunc 'fft' not supported".
+
+    Whether the box caused it is decided by calling the criterion again on
+    the plain array inside the box: if that call succeeds the criterion
+    works on arrays but not through autograd. An error of the criterion's
+    own (which the plain call raises too) is re-raised unchanged, whatever
+    its text (an exception's wording is no contract: numpy words the same
+    failure differently across functions and versions)."""
     try:
         return criterion(S)
-    except TypeError as exc:
-        if isbox(S) and "Box" in str(exc):
-            name = getattr(criterion, "__name__", repr(criterion))
-            raise TypeError(f"criterion {name}: {_AUTOGRAD_HINT} ({exc})") from exc
-        raise
+    except (TypeError, ValueError) as exc:
+        if not isbox(S):
+            raise
+        try:
+            criterion(getval(S))
+            plain_works = True
+        except Exception:
+            plain_works = False
+        if not plain_works:
+            raise  # the criterion's own error, as the user's code raised it
+        name = getattr(criterion, "__name__", repr(criterion))
+        raise TypeError(f"criterion {name}: {_AUTOGRAD_HINT} ({type(exc).__name__}: {exc})") \
+            from exc
 
 
 def _check_callable_value(value, criterion, S):

@@ -130,7 +130,12 @@ def _signal_arrays(estimator, x, result=None):
                 f"{type(estimator).__name__} has no {name!r}: pass a fitted "
                 "AdaptiveSpectrogram or DSTFTTransformer (or build the display from "
                 "arrays)")
-    x = np.asarray(x, dtype=float).ravel()
+    x = np.asarray(x, dtype=float)
+    if x.ndim > 1 and x.size != max(x.shape):
+        # a batch: ravel would draw the signals end to end as one
+        raise ValueError(f"x must be one signal, of shape (n_samples,), got shape {x.shape}; "
+                         "pick one row, e.g. X[0]")
+    x = x.ravel()
     lam = np.asarray(estimator.win_length_, dtype=float)
     positions = np.asarray(estimator.positions_, dtype=float)
     if x.size != getattr(estimator, "n_features_in_", x.size) and np.ndim(lam) == 0:
@@ -513,7 +518,7 @@ class LossCurveDisplay:
     >>> from skdstft.signals import three_component
     >>> est = DSTFTTransformer(n_fft=256, win_length=20, max_iter=20).fit(three_component(1024)[None])
     >>> disp = LossCurveDisplay.from_estimator(est, label="entropy")
-    >>> disp.line_.get_ydata().size == est.loss_curve_.size
+    >>> disp.line_.get_ydata().size == len(est.loss_curve_)
     True
     >>> plt.close(disp.figure_)
     """
@@ -556,6 +561,9 @@ class LossCurveDisplay:
         if result is not None or (x is not None and hasattr(estimator, "adapt")):
             return cls.from_result(_signal_arrays(estimator, x, result), label=label, ax=ax,
                                    **plot_kw)
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(estimator, "loss_curve_")  # NotFittedError, not a bare AttributeError
         return cls(estimator.loss_curve_, label=label).plot(ax=ax, **plot_kw)
 
 

@@ -9,14 +9,22 @@ stores ``attr_`` results.
 
 import dataclasses
 import inspect
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _num_features,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._validation import (
     check_band,
@@ -34,7 +42,8 @@ from ..objective import FIXED, HOP_MODES, WINDOW_MODES, default_hop_bounds, defa
 from ..windows import get_window
 
 __all__ = ["DSTFTBase", "Settings", "resolve_settings", "window_modes", "hop_modes",
-           "at_bound_share", "warn_at_bounds", "coverage_count", "warn_uncovered"]
+           "at_bound_share", "warn_at_bounds", "coverage_count", "warn_uncovered",
+           "warn_not_converged", "user_stacklevel"]
 
 # --------------------------------------------------------------------------- #
 # the modes: one definition (the objective's), a subset per estimator
@@ -415,8 +424,55 @@ def warn_at_bounds(win_lengths, bounds, owner, *, n_fft=None, warn=True, what=No
                      "to allow shorter windows")
     warnings.warn(BoundWarning(
         head + "; ".join(parts) + ". An optimum at a bound usually means that the range "
-        "is too tight for the signal."), stacklevel=3)
+        "is too tight for the signal."), stacklevel=user_stacklevel())
     return share
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_WRAPPERS = (os.path.join("sklearn", "utils", "_set_output.py"), os.path.join("sklearn", "base.py"))
+"""Frames skipped too: scikit-learn's wrappers of every ``transform`` (``set_output``)
+and ``fit_transform`` (``TransformerMixin``)."""
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes a ``warnings.warn`` in the calling
+    function point at the first frame outside skdstft: the user's ``fit``
+    line (or scikit-learn's, inside a ``Pipeline``), however deep in the
+    package the warning is decided and whichever public entry led there (the
+    supervised transformer reaches the classifier's training through four
+    more frames than the classifier itself)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                 or frame.f_code.co_filename.endswith(_WRAPPERS)):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_not_converged(owner, max_iter, tol, *, what="the fit", window=None):
+    """:class:`~sklearn.exceptions.ConvergenceWarning`: ``max_iter`` stopped
+    ``what`` while the loss was still decreasing.
+
+    The one wording of every estimator's "raise max_iter" (the words of
+    :func:`skdstft.optimize.minimize`'s own warning, with the estimator named).
+
+    Parameters
+    ----------
+    owner : object or str
+        The estimator (or its name), named in the message.
+    max_iter : int
+    tol : float
+        The relative improvement that counts as decreasing.
+    what : str
+        What stopped ("the fit", "the training", "3 of 10 adaptations").
+    window : str, optional
+        Over which iterations the loss still decreased (default "the last
+        iterations").
+    """
+    name = owner if isinstance(owner, str) else type(owner).__name__
+    warnings.warn(
+        f"{name}: {what} stopped at max_iter={max_iter} while the loss was still decreasing "
+        f"(by more than tol={tol:g}, relative, over {window or 'the last iterations'}); "
+        f"raise max_iter", ConvergenceWarning, stacklevel=user_stacklevel())
 
 
 def coverage_count(positions, win_lengths, n_samples, min_overlap=0.0):
@@ -451,7 +507,7 @@ def warn_uncovered(positions, win_lengths, n_samples, owner, *, what="window"):
         warnings.warn(
             f"{owner}: {n_gap} of {n_samples} samples lie in no {what} (windows shorter than "
             "the hop); lower hop_length or raise win_length_bounds[0] so that every sample "
-            "is analysed", UserWarning, stacklevel=3)
+            "is analysed", UserWarning, stacklevel=user_stacklevel())
     return n_gap
 
 
@@ -470,17 +526,55 @@ class DSTFTBase(BaseEstimator):
     """
 
     # -- inputs -----------------------------------------------------------
+    _other_lengths = ""
+    """What takes signals of another length than at fit, for the message of
+    :meth:`_check_signal_length` (e.g. ``AdaptiveSpectrogram.adapt``)."""
+
     def _check_X(self, X, *, reset):
         """2-D float array (n_signals, n_samples); DataFrames work too.
 
         Values are taken at face value: integer samples are not rescaled
         (``skdstft.datasets.pcm_to_float`` decodes wav PCM as the CLI does)."""
         check_signal_matrix(X, "X")  # clear messages for ragged, 1-D/3-D, str, bool, complex
+        if not reset:
+            self._check_signal_length(X, self._other_lengths)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=True, ensure_min_features=1)
         if reset:
             self._warn_short_signals(X)
         return X
+
+    def _check_fitted(self):
+        """``check_is_fitted``, and a ValueError when ``n_fft`` was changed by
+        ``set_params`` since ``fit``: the learned window lengths (at most the
+        fitted ``n_fft - 2``) and the feature grid belong to the fitted DFT
+        size, so another one would fail deep inside (e.g. "cannot pool 9
+        values into 17 groups") or give other features silently. Parameters
+        that ``transform`` reads afresh (``window``, ``feature_kind``, an
+        adaptation's ``reg``, ...) apply as set, as in scikit-learn."""
+        check_is_fitted(self, "win_length_")
+        fitted = self.__dict__.get("_fit_n_fft")
+        if fitted is not None and self.n_fft != fitted:
+            raise ValueError(
+                f"{type(self).__name__}: n_fft={self.n_fft!r} was set after fit, which used "
+                f"n_fft={fitted}: the learned window and the feature grid belong to that DFT "
+                f"size; call fit again (or set n_fft={fitted} back)")
+
+    def _check_signal_length(self, X, hint=""):
+        """After fit: ValueError when the signals' length differs from the
+        fit's, in the words of a signal (scikit-learn's own message, which
+        this one starts with, speaks of "features": here the samples).
+        ``hint``: what accepts another length, if anything."""
+        try:
+            n = _num_features(X)
+        except TypeError:  # not 2-D: validate_data explains
+            return
+        expected = getattr(self, "n_features_in_", None)
+        if expected is not None and n != expected:
+            raise ValueError(
+                f"X has {n} features, but {type(self).__name__} is expecting {expected} "
+                f"features as input: signals of {n} samples, fitted on {expected}; every "
+                f"signal must have the length seen at fit{hint}")
 
     def _warn_short_signals(self, X):
         """Warn at fit when the signals are much shorter than a frame.
@@ -500,7 +594,7 @@ class DSTFTBase(BaseEstimator):
         warnings.warn(
             f"{type(self).__name__}: X has {n_signals} signal(s) of {n_samples} sample(s), "
             f"less than a quarter of n_fft={n_fft}; X must be (n_signals, n_samples), one "
-            f"signal per row.{hint}", UserWarning, stacklevel=4)
+            f"signal per row.{hint}", UserWarning, stacklevel=user_stacklevel())
 
     def _warn_silent_signals(self, X):
         """Warn at fit when X leaves nothing to learn: every sample 0, or a
@@ -516,7 +610,7 @@ class DSTFTBase(BaseEstimator):
         else:
             return
         warnings.warn(f"{type(self).__name__}: {why}; the initial window is kept.",
-                      UserWarning, stacklevel=5)
+                      UserWarning, stacklevel=user_stacklevel())
 
     # -- parameters ---------------------------------------------------------
     _choices = {}
@@ -562,6 +656,7 @@ class DSTFTBase(BaseEstimator):
         """Fix the pooling grid at fit: never more bands/segments than bins/frames
         (signals shorter than a hop have a single frame)."""
         n_freqs = settings.n_fft // 2 + 1
+        self._fit_n_fft = settings.n_fft  # _check_fitted: a later set_params(n_fft=...)
         self.n_bands_ = min(settings.n_bands, n_freqs)
         self.n_segments_ = min(settings.n_segments, n_frames)
         self.n_frames_ = n_frames

@@ -23,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupShuffleSplit
 
 from ..optimize import AdamStep, rprop
+from ._base import at_bound_share, user_stacklevel
 from ._heads import STD_EPS, fit_linear_head, init_head, l2_penalty
 from ._task import TaskObjective, held_out_folds, lam_from_log, validation_split
 
@@ -106,9 +107,12 @@ def fit_task(model, X, T, settings, *, bounds, rng, stratify=None, groups=None,
     time_mode = settings.window_mode == "time"
     if settings.solver == "adam":
         win_lr = 0.05 if settings.win_learning_rate is None else settings.win_learning_rate
-        return _train_jointly(model, X, T, lam0=lam0, bounds=bounds, learn_window=learn,
-                              time_mode=time_mode, win_learning_rate=win_lr, settings=settings,
-                              rng=rng, stratify=stratify, groups=groups, name=name)
+        fit = _train_jointly(model, X, T, lam0=lam0, bounds=bounds, learn_window=learn,
+                             time_mode=time_mode, win_learning_rate=win_lr, settings=settings,
+                             rng=rng, stratify=stratify, groups=groups, name=name)
+        if learn:
+            _warn_adam_clipped(fit, lam0, bounds, win_lr, name)
+        return fit
     return _alternate(model, X, T, lam0=lam0, bounds=bounds, learn_window=learn,
                       time_mode=time_mode, settings=settings, rng=rng, stratify=stratify,
                       groups=groups, name=name)
@@ -167,21 +171,57 @@ def _warn_stalled_at_bound(result, win_lengths, bounds, step, name):
     one): there Rprop's steps are clipped to nothing, which
     :func:`~skdstft.optimize.rprop` reports as converged, so the fit would
     keep the earlier window without a word. A step as large as the bounds'
-    span in ``log(lam)`` (``win_learning_rate=1e9``) does this at once."""
+    span in ``log(lam)`` (``win_learning_rate=1e9``) does this at once.
+    "At a bound" is the estimators' one rule (:func:`~skdstft.estimators._base.at_bound_share`)."""
     if not win_lengths or result.best_iter == result.n_iter:
         return
     last = win_lengths[-1]
     lo, hi = float(np.min(bounds[0])), float(np.max(bounds[1]))
-    if not (np.isclose(last, lo) or np.isclose(last, hi)):
+    share, share_lo, _ = at_bound_share(last, (lo, hi))
+    if not share:
         return
-    which = "lower" if np.isclose(last, lo) else "upper"
     warnings.warn(
-        f"{name}: the window search ended at win_length={last:.4g}, the {which} bound of "
-        f"win_length_bounds=({lo:g}, {hi:g}), where the loss was worse than at the best "
-        f"window visited ({win_lengths[result.best_iter - 1]:.4g} samples, kept); lower "
-        f"win_learning_rate={step:g} (the initial step of log(win_length); the bounds span "
-        f"{np.log(hi / lo):.3g} in it) or widen win_length_bounds", ConvergenceWarning,
-        stacklevel=7)
+        f"{name}: the window search ended at win_length={last:.4g}, the "
+        f"{'lower' if share_lo else 'upper'} bound of win_length_bounds=({lo:g}, {hi:g}), where "
+        f"the loss was worse than at the best window visited "
+        f"({win_lengths[result.best_iter - 1]:.4g} samples, kept); "
+        f"{_step_advice(step, lo, hi, 'the initial step', name)}", ConvergenceWarning,
+        stacklevel=user_stacklevel())
+
+
+def _step_advice(step, lo, hi, what, name):
+    """The advice of the warnings on a window step too large for its bounds,
+    in the parameters of ``name``, the estimator the user called:
+    :class:`~skdstft.DSTFTTransformer` (``criterion="supervised"``) has no
+    ``win_learning_rate`` and takes the default step."""
+    span = f"{what} of log(win_length); the bounds span {np.log(hi / lo):.3g} in it"
+    if name == "DSTFTTransformer":
+        return f"widen win_length_bounds ({span}, {what} being {step:g})"
+    return f"lower win_learning_rate={step:g} ({span}) or widen win_length_bounds"
+
+
+def _warn_adam_clipped(fit, lam0, bounds, step, name):
+    """ConvergenceWarning when Adam's step of ``log(lam)`` spans the whole
+    range of the bounds and the window ended every epoch at a bound: Adam's
+    first update is ``step`` whatever the gradient's scale, so
+    ``win_learning_rate=1e6`` throws the window to a bound at once and every
+    later update is clipped there (or throws it to the other bound). The
+    window kept is then chosen by the step size rather than by the loss, and
+    the BoundWarning alone would suggest widening the bounds."""
+    lo, hi = float(np.min(bounds[0])), float(np.max(bounds[1]))
+    if not fit.win_length_curve or step < np.log(hi / lo):
+        return
+    shares = [at_bound_share(v, (lo, hi)) for v in fit.win_length_curve]
+    if not all(share for share, _, _ in shares):
+        return
+    seen = [w for w, k in (("lower", 1), ("upper", 2)) if any(s[k] for s in shares)]
+    warnings.warn(
+        f"{name}: the window ended every epoch at the {' or the '.join(seen)} bound of "
+        f"win_length_bounds=({lo:g}, {hi:g}), where Adam's steps of win_learning_rate={step:g} "
+        f"threw it from win_length={float(np.mean(lam0)):.4g} and clipped it: the bound was "
+        f"chosen by the step size, not by the loss; "
+        + _step_advice(step, lo, hi, "Adam's step", name), ConvergenceWarning,
+        stacklevel=user_stacklevel())
 
 
 def _train_jointly(model, X, T, *, lam0, bounds, learn_window, time_mode, win_learning_rate,

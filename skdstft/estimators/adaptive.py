@@ -19,7 +19,6 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
 from .. import losses
 from ..autodiff import dstft
@@ -35,6 +34,7 @@ from ._base import (
     coverage_count,
     hop_modes,
     warn_at_bounds,
+    warn_not_converged,
     warn_uncovered,
     window_modes,
 )
@@ -411,8 +411,9 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         those of the constant window ``win_length_``).
     loss_ : float
         Criterion of the constant fit (mean over the training signals).
-    loss_curve_ : ndarray
-        Losses of the winning constant-fit run.
+    loss_curve_ : list of float
+        Losses of the winning constant-fit run (a list, as in every skdstft
+        estimator and scikit-learn's ``MLPClassifier``).
     n_iter_ : int
         Iterations of the winning constant-fit run.
     restarts_ : pandas.DataFrame
@@ -548,6 +549,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         return tags
 
     # -- parameters ---------------------------------------------------------
+    _other_lengths = " (adapt(x) takes one signal of any length)"
     _choices = dict(window_mode=window_modes("time", "frequency", "time-frequency"),
                     hop_mode=hop_modes("fixed", "time", "overlap"), criterion=CRITERIA,
                     scope=SCOPES, optimizer=("auto",) + METHODS,
@@ -607,10 +609,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
                 for i, (w0, r) in enumerate(zip(inits, results))]
         winner = results[best]
         if not winner.converged:
-            warnings.warn(
-                f"{type(self).__name__}: the constant fit stopped at max_iter="
-                f"{settings.max_iter} while the loss was still decreasing (tol={settings.tol:g}); "
-                "raise max_iter", ConvergenceWarning, stacklevel=2)
+            warn_not_converged(self, settings.max_iter, settings.tol, what="the constant fit")
         self.win_length_ = float(winner.x[0])
         self.at_bound_share_ = warn_at_bounds(self.win_length_, settings.win_length_bounds, self,
                                               n_fft=settings.n_fft,
@@ -619,7 +618,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         lam, _, positions = objective.unpack(np.asarray(winner.x, dtype=float))
         self.positions_ = np.asarray(positions, dtype=float)
         self.loss_ = float(winner.loss)
-        self.loss_curve_ = np.asarray(winner.loss_curve, dtype=float)
+        self.loss_curve_ = [float(v) for v in winner.loss_curve]
         self.n_iter_ = max(1, int(winner.n_iter))
         self._set_restarts(rows, _RESTART_COLUMNS)
         self._set_feature_grid(settings, objective.n_frames)
@@ -653,7 +652,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
             samples), ``positions`` (``(T,)``, samples), ``loss_curve``,
             ``loss``, ``criterion`` (without penalties), ``n_iter``, ...
         """
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         x = np.asarray(x)
         if x.ndim != 1:
             raise ValueError(f"adapt takes one signal of shape (n_samples,), got shape "
@@ -662,10 +661,8 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         settings = self._adaptation_settings()
         result = _adapt(x, settings)
         if not result.converged:
-            warnings.warn(
-                f"{type(self).__name__}.adapt stopped at max_iter={settings.max_iter} while the "
-                f"loss was still decreasing (tol={settings.tol:g}); raise max_iter",
-                ConvergenceWarning, stacklevel=2)
+            warn_not_converged(f"{type(self).__name__}.adapt", settings.max_iter, settings.tol,
+                               what="the adaptation")
         warn_at_bounds(result.win_lengths, settings.win_length_bounds, f"{type(self).__name__}.adapt",
                        n_fft=settings.n_fft, what="the adapted window lengths")
         # (samples in no window: result.inverse() cannot recover them either)
@@ -693,7 +690,7 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
         features : ndarray of shape (n_signals, n_features)
             Columns named by :meth:`get_feature_names_out`.
         """
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
         settings = self._adaptation_settings()
         feature_kw = dict(kind=self.feature_kind, layout=self.layout, n_bands=self.n_bands_,
@@ -704,10 +701,8 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
             delayed(_adapt_features)(chunk, settings, feature_kw) for chunk in chunks)
         n_late = sum(late for _, late, _ in out)
         if n_late:
-            warnings.warn(
-                f"{type(self).__name__}.transform: {n_late} of {len(X)} adaptations "
-                f"stopped at max_iter={settings.max_iter} while the loss was still decreasing; "
-                "raise max_iter", ConvergenceWarning, stacklevel=2)
+            warn_not_converged(f"{type(self).__name__}.transform", settings.max_iter,
+                               settings.tol, what=f"{n_late} of {len(X)} adaptations")
         shares = np.array([v for _, _, chunk in out for v in chunk]).reshape(-1, 3)
         n_bound = int(np.sum(shares[:, 0] > BOUND_MAX_SHARE))
         if n_bound:  # one warning, for the signal with the most lengths at a bound

@@ -28,7 +28,7 @@ from .._validation import check_signal_matrix
 from ..features import feature_names
 from ..optimize import single_blas_thread
 from ..positions import frame_positions
-from ._base import SCALE_RANGE, DSTFTBase, warn_at_bounds, window_modes
+from ._base import SCALE_RANGE, DSTFTBase, warn_at_bounds, warn_not_converged, window_modes
 from ._heads import head_shapes, log_softmax
 from ._task import TaskModel, check_groups
 from ._training import SOLVERS, fit_task
@@ -50,13 +50,14 @@ def _check_feature_scale(X):
             f"max |X| = 1)")
 
 
-def _fit_problem(est, X, T, task, stratify, groups):
+def _fit_problem(est, X, T, task, stratify, groups, owner):
     """Train the window and the head that a :class:`DSTFTClassifier`'s
     parameters describe, on signals ``X (n, N)`` and targets ``T (n, C)``
     (one-hot rows, or standardized regression targets): returns ``(TaskFit,
     model, bounds, hop)``. Shared by the classifier and
     :func:`learn_task_window`, which uses the parameters without fitting a
-    classifier."""
+    classifier. ``owner``: the name of the estimator (or function) the user
+    called, which the warnings and verbose lines give."""
     settings = est._settings()  # the estimators' one validation (DSTFTBase), nothing fitted
     positions = np.asarray(frame_positions(X.shape[1], settings.hop_length), dtype=float)
     n_bands = min(settings.n_bands, settings.n_fft // 2 + 1)
@@ -74,7 +75,13 @@ def _fit_problem(est, X, T, task, stratify, groups):
     with single_blas_thread():
         fit = fit_task(model, X, T, settings, bounds=bounds,
                        rng=check_random_state(est.random_state), stratify=stratify,
-                       groups=groups, name=type(est).__name__)
+                       groups=groups, name=owner)
+    if fit.n_iter >= settings.max_iter and fit.n_iter - fit.best_epoch < settings.n_iter_no_change:
+        # the kept iteration is one of the last n_iter_no_change: the loss (held
+        # out, or the training loss without early stopping) was still falling
+        warn_not_converged(owner, settings.max_iter, settings.tol, what="the training",
+                           window=f"the last n_iter_no_change={settings.n_iter_no_change} "
+                                  "iterations")
     if settings.window_mode == "fixed":
         fit.win_length = np.asarray(lam0)
     return fit, model, bounds, settings.hop_length
@@ -222,7 +229,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     >>> f = np.repeat([0.1, 0.3], 20)
     >>> X = np.cos(2 * np.pi * f[:, None] * t) + 0.5 * rng.standard_normal((40, 512))
     >>> y = (f > 0.2).astype(int)
-    >>> clf = DSTFTClassifier(n_fft=64, max_iter=10, random_state=0).fit(X, y)
+    >>> clf = DSTFTClassifier(n_fft=64, random_state=0).fit(X, y)  # stops early, at 12 iterations
     >>> clf.predict_proba(X).shape, clf.score(X, y)
     ((40, 2), 1.0)
     """
@@ -265,8 +272,9 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     _choices = dict(window_mode=window_modes("fixed", "constant", "time"),
                     solver=SOLVERS)
 
-    def _fit_task(self, X, onehot, codes, groups):
-        fit, model, bounds, hop = _fit_problem(self, X, onehot, "classification", codes, groups)
+    def _fit_task(self, X, onehot, codes, groups, owner):
+        fit, model, bounds, hop = _fit_problem(self, X, onehot, "classification", codes, groups,
+                                               owner)
         self.hop_length_ = hop
         self.positions_ = model.positions
         self.n_frames_ = len(model.positions)
@@ -277,7 +285,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
                                               warn=self.window_mode != "fixed")
         self.coefs_ = fit.head
         self.mean_, self.scale_ = fit.mean, fit.scale
-        self.loss_curve_ = fit.loss_curve
+        self.loss_curve_ = [float(v) for v in fit.loss_curve]  # plain floats, as everywhere
         self.validation_scores_ = fit.validation_scores
         self.win_length_curve_ = fit.win_length_curve
         self.n_iter_ = fit.n_iter
@@ -310,6 +318,12 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
             float64 (rescale X, e.g. to ``max |X| = 1``). Below 1e-100 the fit
             runs, with a warning: every feature is then the same constant.
         """
+        return self._fit(X, y, groups, type(self).__name__)
+
+    def _fit(self, X, y, groups, owner):
+        """:meth:`fit`, with ``owner`` named in the warnings (the estimator the
+        user called: :class:`~skdstft.DSTFTTransformer` for its supervised
+        criterion, through :func:`learn_task_window`)."""
         check_signal_matrix(X, "X")
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=True)
         _check_feature_scale(X)  # before the scale warning, which would say "kept"
@@ -321,7 +335,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
                 f"y must hold at least 2 classes to train a classifier; got 1 class: "
                 f"{self.classes_[0]!r}")
         onehot = np.eye(len(self.classes_))[codes]
-        return self._fit_task(X, onehot, codes, check_groups(groups, len(X)))
+        return self._fit_task(X, onehot, codes, check_groups(groups, len(X)), owner)
 
     # -- inference ----------------------------------------------------------
     def _lam(self):
@@ -333,13 +347,14 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         learned window (the head's input)."""
         check_is_fitted(self, "coefs_")
         check_signal_matrix(X, "X")
+        self._check_signal_length(X, " (its pooling grid holds the fit's frames)")
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         Z = self._model.features_in_batches(X, self._lam())
         return (Z - self.mean_) / self.scale_
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "coefs_")
-        n_freqs = self.n_fft // 2 + 1
+        n_freqs = self._model.n_fft // 2 + 1  # the fitted grid, whatever set_params did since
         return feature_names(n_freqs, self.n_frames_, layout="pooled", n_bands=self.n_bands_,
                              n_segments=self.n_segments_)
 
@@ -367,7 +382,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         return self.classes_[np.argmax(logits, axis=1)]
 
 
-def learn_task_window(X, y, groups=None, **dstft_params):
+def learn_task_window(X, y, groups=None, *, _owner="learn_task_window", **dstft_params):
     """Learn a window length for a supervised task (``criterion="supervised"``).
 
     A :class:`DSTFTClassifier` is trained on ``(X, y)`` for a discrete ``y``;
@@ -398,7 +413,9 @@ def learn_task_window(X, y, groups=None, **dstft_params):
         ``hidden_layer_sizes``, ...). Unknown names raise ``TypeError``.
 
     Also accepted (and ignored, for :class:`~skdstft.DSTFTTransformer`'s
-    signature): ``n_restarts``, ``n_jobs``.
+    signature): ``n_restarts``, ``n_jobs``. ``_owner`` (internal): the name
+    that warnings and verbose lines give, that of the estimator the user
+    called (:class:`~skdstft.DSTFTTransformer` passes its own).
 
     Returns
     -------
@@ -456,14 +473,14 @@ def learn_task_window(X, y, groups=None, **dstft_params):
             raise ValueError("y contains NaN or infinite values")
         Y = (Y - Y.mean(axis=0)) / np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
         fit, model, _, hop = _fit_problem(est, X, Y, "regression", None,
-                                          check_groups(groups, len(X)))
+                                          check_groups(groups, len(X)), _owner)
         win_length = float(fit.win_length) if fit.win_length.ndim == 0 \
             else fit.win_length.reshape(-1)
         info = {"estimator": fit, "task": "regression", "loss_curve": list(fit.loss_curve),
                 "n_iter": fit.n_iter, "win_length_curve": list(fit.win_length_curve),
                 "hop_length": hop, "positions": model.positions}
     else:
-        est.fit(X, y, groups=groups)
+        est._fit(X, y, groups, _owner)
         win_length = est.win_length_
         info = {"estimator": est, "task": "classification", "loss_curve": list(est.loss_curve_),
                 "n_iter": est.n_iter_, "win_length_curve": list(est.win_length_curve_),

@@ -13,14 +13,16 @@ import warnings
 import autograd.numpy as anp
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
 
 from .. import losses
 from .._validation import check_band_bins, check_signal_matrix, check_target_frequencies
 from ..autodiff import dstft
 from ..optimize import minimize, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import DSTFTBase, warn_at_bounds, window_modes
+from ._base import DSTFTBase, warn_at_bounds, warn_not_converged, window_modes
 from ._heads import ridge_path
 
 __all__ = ["FrequencyTracker"]
@@ -250,8 +252,12 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         loss.ref = max(float(loss.mse(settings.win_length)), 1e-300)
 
         inits = restart_inits(settings.win_length, bounds, settings.n_restarts, self.random_state)
-        best, results = run_restarts(loss, inits, bounds, n_jobs=settings.n_jobs,
-                                     verbose=max(settings.verbose - 1, 0), **opts)
+        with warnings.catch_warnings():
+            # the optimizer's own warning does not name the estimator: the kept
+            # run's is given below (warn_not_converged)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            best, results = run_restarts(loss, inits, bounds, n_jobs=settings.n_jobs,
+                                         verbose=max(settings.verbose - 1, 0), **opts)
         self._set_restarts({
             "init": [float(v) for v in inits],
             "win_length": [float(r.x) for r in results],
@@ -271,7 +277,10 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
             tloss = _TrackingLoss(X, target, positions, settings, reg=settings.reg, ref=ref,
                                   scale=lam)
             t0 = time.perf_counter()
-            res = minimize(tloss, np.full((n_frames,), lam), bounds, verbose=settings.verbose, **opts)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                res = minimize(tloss, np.full((n_frames,), lam), bounds, verbose=settings.verbose,
+                               **opts)
             if settings.verbose:
                 print(f"[FrequencyTracker] time-varying window in "
                       f"{time.perf_counter() - t0:.1f} s, objective {res.loss:.6g}")
@@ -280,8 +289,13 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         else:
             self.win_length_ = lam
             self.loss_ = float(res.loss) * loss.ref
+        if not res.converged:
+            warn_not_converged(self, settings.max_iter, settings.tol,
+                               what="the time-varying fit" if settings.window_mode == "time"
+                               else "the best run")
         self.loss_curve_ = [float(v) for v in res.loss_curve]
         self.n_iter_ = int(res.n_iter)
+        self._fit_n_fft = settings.n_fft  # _check_fitted: a later set_params(n_fft=...)
         self.at_bound_share_ = warn_at_bounds(self.win_length_, bounds, self, n_fft=settings.n_fft)
         self.hop_length_ = float(hop)
         self.positions_ = np.asarray(positions, dtype=float)
@@ -295,8 +309,9 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
 
     def spectrogram(self, X):
         """Complex DSTFT ``(n_signals, F, T)`` of ``X`` with the learned window."""
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         check_signal_matrix(X, "X")
+        self._check_signal_length(X, " (its frame grid positions_ is fixed at fit)")
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         return dstft(X, self._lam(), self.positions_, n_fft=self.n_fft, window=self.window,
                      normalization=self.normalization)
@@ -323,6 +338,36 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
                                           harmonic=settings.harmonic, power=settings.power)
         F = np.asarray(F, dtype=np.float64)
         return F.mean(axis=1) if self._y_1d else F
+
+    def score(self, X, y, sample_weight=None):
+        """R² of ``predict(X)`` against ``y`` (:func:`sklearn.metrics.r2_score`,
+        uniform average over the frames of a 2-D ``y``).
+
+        A constant target (a column of ``y`` with every value equal) follows
+        ``r2_score``'s convention: 1.0 for a perfect prediction, else 0.0.
+        ``r2_score`` alone meets it only when the values' mean is exact: for
+        six signals at 0.1 Hz the squared deviations from the rounded mean sum
+        to about 1e-33 and R² comes out near -5e29.
+
+        Parameters
+        ----------
+        X : array-like (n_signals, n_samples)
+        y : array-like (n_signals, T) or (n_signals,)
+            True frequencies (Hz), as in :meth:`fit`.
+        sample_weight : array-like (n_signals,), optional
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import r2_score
+
+        y_pred = self.predict(X)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        # R² is unchanged when y and y_pred move together, and a constant
+        # column minus its own first value is exactly 0, with an exact mean
+        ref = y[:1] if y.shape == y_pred.shape else 0.0
+        return float(r2_score(y - ref, y_pred - ref, sample_weight=sample_weight))
 
     def _ridge(self, S, settings):
         n_freqs = S.shape[1]
@@ -372,8 +417,9 @@ class FrequencyTracker(RegressorMixin, DSTFTBase):
         -------
         mse : ndarray (n_lengths,)
         """
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         settings = self._settings()
+        self._check_signal_length(X, " (its frame grid positions_ is fixed at fit)")
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
         Y = np.asarray(Y, dtype=float)
         target = Y[:, None] if Y.ndim == 1 else Y

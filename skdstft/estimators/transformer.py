@@ -21,7 +21,6 @@ from sklearn.utils.validation import (
     _check_feature_names,
     _num_features,
     check_array,
-    check_is_fitted,
 )
 
 from .._validation import check_signal_matrix
@@ -31,7 +30,14 @@ from ..losses import CRITERIA, SCOPES
 from ..objective import RepresentationObjective, default_hop_bounds
 from ..optimize import METHODS, restart_inits, run_restarts
 from ..positions import frame_positions, n_frames_for_hop
-from ._base import DSTFTBase, hop_modes, warn_at_bounds, warn_uncovered, window_modes
+from ._base import (
+    DSTFTBase,
+    hop_modes,
+    warn_at_bounds,
+    warn_not_converged,
+    warn_uncovered,
+    window_modes,
+)
 
 __all__ = ["DSTFTTransformer"]
 
@@ -185,9 +191,10 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         :class:`~skdstft.exceptions.BoundWarning` is raised at fit when a
         constant window is at a bound or more than 5 % of a varying one is;
         0 and no check for ``window_mode="fixed"``.
-    loss_curve_ : ndarray
+    loss_curve_ : list of float
         Loss at the start and after each iteration of the winning run (both
-        stages for ``window_mode="time"``).
+        stages for ``window_mode="time"``); a list, as in every skdstft
+        estimator and scikit-learn's ``MLPClassifier``.
     n_iter_ : int
         Iterations of the winning run (both stages for ``window_mode="time"``).
     restarts_ : pandas.DataFrame
@@ -374,7 +381,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             self.win_length_ = settings.win_length
             self.hop_length_ = settings.hop_length
             self.positions_ = fixed_positions
-            self.loss_, self.loss_curve_, self.n_iter_ = loss, np.array([loss]), 0
+            self.loss_, self.loss_curve_, self.n_iter_ = loss, [loss], 0
             self.at_bound_share_ = 0.0
             self._set_restarts([dict(
                 init=settings.win_length, win_length=settings.win_length,
@@ -422,10 +429,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             curve += list(final.loss_curve)
             n_iter += final.n_iter
         if not final.converged:
-            warnings.warn(
-                f"{type(self).__name__}: the best run stopped at max_iter={settings.max_iter} "
-                f"before the loss settled (tol={settings.tol:g}); raise max_iter or tol",
-                ConvergenceWarning, stacklevel=2)
+            warn_not_converged(self, settings.max_iter, settings.tol, what="the best run")
 
         lam, hop, positions = objective.unpack(final.x)
         self.win_length_ = _as_float(np.ravel(lam)) if settings.window_mode == "time" \
@@ -433,7 +437,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         self.hop_length_ = settings.hop_length if hop is None else _as_float(hop)
         self.positions_ = np.asarray(positions, dtype=float)
         self.loss_ = float(final.loss)
-        self.loss_curve_ = np.asarray(curve, dtype=float)
+        self.loss_curve_ = [float(v) for v in curve]
         self.n_iter_ = int(n_iter)
         self.at_bound_share_ = warn_at_bounds(self.win_length_, settings.win_length_bounds, self,
                                               n_fft=settings.n_fft)
@@ -465,6 +469,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
             window_mode=settings.window_mode, normalization=settings.normalization,
             win_length_bounds=settings.win_length_bounds, n_restarts=settings.n_restarts,
             n_jobs=settings.n_jobs, random_state=self.random_state, max_iter=settings.max_iter,
+            _owner=type(self).__name__,  # the warnings name the estimator the user called
             tol=settings.tol, learning_rate=settings.learning_rate,
             batch_size=settings.batch_size, verbose=settings.verbose,
             # the window is chosen for this transformer's pooling grid
@@ -478,7 +483,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         self.hop_length_ = _as_float(result.hop_length)
         self.positions_ = np.asarray(result.positions, dtype=float)
         self.loss_ = float(result.loss)
-        self.loss_curve_ = np.asarray(result.loss_curve, dtype=float)
+        self.loss_curve_ = [float(v) for v in result.loss_curve]
         self.n_iter_ = int(result.n_iter)
         self.at_bound_share_ = warn_at_bounds(self.win_length_, settings.win_length_bounds, self,
                                               n_fft=settings.n_fft)
@@ -502,7 +507,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         -------
         losses : ndarray of shape (n_lengths,)
         """
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         X = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
         settings = self._settings()
         if settings.criterion == "supervised":
@@ -578,7 +583,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         features : ndarray of shape (n_signals, n_features)
             Columns named by :meth:`get_feature_names_out`.
         """
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         X = np.asarray(self._check_transform_X(X), dtype=np.float64)
         out = np.empty((X.shape[0], self._n_features_out()))
         row = 0
@@ -589,7 +594,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
 
     def spectrogram(self, X):
         """Complex DSTFT ``(n_signals, F, T)`` of ``X`` with the learned parameters."""
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         X = np.asarray(self._check_transform_X(X), dtype=np.float64)
         return np.concatenate([S for _, S in self._transform_chunks(X)], axis=0)
 
@@ -617,7 +622,7 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         """
         from ..inverse import idstft  # the inverse is not needed to fit or transform
 
-        check_is_fitted(self, "win_length_")
+        self._check_fitted()
         lam, positions = self._lam_and_positions(self.n_features_in_)
         X = idstft(S, lam, positions, n_samples=self.n_features_in_, n_fft=self.n_fft,
                    window=self.window, normalization=self.normalization,
