@@ -124,6 +124,8 @@ def _signal_arrays(estimator, x, result=None):
     from .autodiff import dstft
     from .positions import frame_positions
 
+    if hasattr(estimator, "_check_fitted"):  # an n_fft set after fit is named, as transform does
+        estimator._check_fitted()
     for name in ("win_length_", "positions_", "n_fft"):
         if not hasattr(estimator, name):
             raise TypeError(
@@ -487,6 +489,8 @@ class WindowLengthDisplay:
                                  "(or result=, an AdaptationResult)")
             return cls.from_result(_signal_arrays(estimator, x, result), fs=fs, ax=ax,
                                    title=title, **plot_kw)
+        if hasattr(estimator, "_check_fitted"):
+            estimator._check_fitted()
         disp = cls(estimator.win_length_, estimator.positions_, n_fft=estimator.n_fft,
                    fs=fs, bounds=_estimator_bounds(estimator), title=title)
         return disp.plot(ax=ax, **plot_kw)

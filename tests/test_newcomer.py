@@ -519,3 +519,18 @@ def test_warnings_point_at_the_users_line(fit):
         fit()
     assert record
     assert {w.filename for w in record} == {__file__}, [(w.filename, str(w.message)[:60]) for w in record]
+
+
+@pytest.mark.parametrize("display", ["SpectrogramDisplay", "WindowLengthDisplay"])
+def test_plot_after_n_fft_set_after_fit_names_it(display):
+    # was: the plot drew the learned window with the new n_fft (the plots read
+    # the estimator's current n_fft, past transform's check)
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    from skdstft import plotting
+
+    est = _fit(DSTFTTransformer)
+    est.set_params(n_fft=64)
+    with pytest.raises(ValueError, match=r"n_fft=64 was set after fit, which used n_fft=32"):
+        getattr(plotting, display).from_estimator(est, X[0])
