@@ -148,7 +148,8 @@ def build_parser():
     opt.add_argument("--scope", choices=SCOPES, default="frame",
                      help="entropy of each frame, averaged ('frame', default, unbiased for "
                      "varying windows), or of the whole time-frequency plane ('global', the "
-                     "paper's for a constant window); the same in every mode")
+                     "paper's for a constant window); the same in every mode; entropies only "
+                     "(kurtosis is per frame)")
     opt.add_argument("--reg", type=_reg,
                      help="smoothness weight of a varying window: a number >= 0, or 'auto' "
                      "(default: skdstft.AdaptiveSpectrogram's default)")

@@ -347,6 +347,8 @@ class AdaptiveSpectrogram(TransformerMixin, DSTFTBase):
     scope : {"frame", "global"}, default="frame"
         Entropy of each frame (normalized to unit mass) averaged over frames,
         or one distribution over the whole plane (the paper's). See Notes.
+        Read by the entropies only: ``"kurtosis"`` is a per-frame mean by
+        definition.
     alpha : float, default=3
         Order of the Rényi entropy.
     normalization : {"l2", "l1", None}, default="l2"

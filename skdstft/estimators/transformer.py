@@ -119,7 +119,8 @@ class DSTFTTransformer(TransformerMixin, DSTFTBase):
         ``window_mode="time"``: with the default ``"l1"`` normalization a
         global entropy of varying windows has a degenerate optimum (shrink a
         few windows until they hold most of the energy, math.md §1 caveat);
-        per-frame normalization removes that bias.
+        per-frame normalization removes that bias. Read by the entropies
+        only: ``"kurtosis"`` is a per-frame mean by definition.
     alpha : float, default=3
         Order of the Rényi entropy.
     normalization : {"l1", "l2", None}, default="l1"
