@@ -605,8 +605,9 @@ def test_learned_window_shorter_than_the_hop_is_reported(capsys):
     # of the signal lay in no window, and nothing said so
     code, report, err = _json(capsys, "--example", "variable-period-sine")
     assert code == 0 and report["optimized"]["win_length"] < report["parameters"]["hop"]
-    assert "is shorter than --hop 256: samples between frames lie in no window" in err
-    assert any("shorter than --hop" in w for w in report["warnings"])
+    # said once, in the CLI's flags (was: twice, the estimator's and the CLI's own words)
+    assert err.count("lie in no window") == 1 and "lower --hop" in err
+    assert sum("lie in no window" in w for w in report["warnings"]) == 1
     code, report, err = _json(capsys, "--example", "variable-period-sine", "--hop", "64")
     assert code == 0 and report["optimized"]["win_length"] > 64 and "shorter than" not in err
 
@@ -620,7 +621,7 @@ def test_features_learned_window_shorter_than_the_hop_is_reported(capsys, tmp_pa
     assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--n-fft", "128",
                  "--n-bands", "8", "--n-segments", "4", "--max-iter", "20"]) == 0
     err = capsys.readouterr().err
-    assert "is shorter than --hop 32: samples between frames lie in no window" in err
+    assert err.count("lie in no window") == 1 and "lower --hop" in err
     assert main(["features", str(folder), "--out", str(tmp_path / "f.csv"), "--n-fft", "128",
                  "--n-bands", "8", "--n-segments", "4", "--mode", "fixed"]) == 0
-    assert "shorter than --hop" not in capsys.readouterr().err
+    assert "lie in no window" not in capsys.readouterr().err

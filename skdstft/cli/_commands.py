@@ -225,7 +225,8 @@ def run_features(args):
     n = data.X.shape[0]
     chunks = []
     step = max(1, args.chunk_size)
-    with _reported_warnings("features"):
+    said = []
+    with _reported_warnings("features", said):
         est.fit(fit_data.X)
         for i in range(0, n, step):
             chunks.append(est.transform(data.X[i:i + step]))
@@ -241,7 +242,7 @@ def run_features(args):
         table.to_csv(out, index=False)
     win = np.asarray(est.win_length_, dtype=float)
     if args.mode == "constant":
-        _warn_hop_gap("features", win, hop)
+        _warn_hop_gap("features", win, hop, said)
     print(f"wrote {out}: {n} rows x {table.shape[1] - 1} features "
           f"(window length {_summary(win)} samples)", file=sys.stderr)
     return 0

@@ -81,7 +81,10 @@ def _warn(command, text, sink=None):
 def _warn_hop_gap(command, lam, hop, sink=None):
     """Say when a learned window, constant or one per frame, is shorter than
     the fixed hop: the entropy of each frame does not see the samples between
-    frames, so nothing stops a fit from leaving them out."""
+    frames, so nothing stops a fit from leaving them out. Not again when the
+    estimator's own warning (in ``sink``, the command's warnings so far) said it."""
+    if sink is not None and any("lie in no window" in text for text in sink):
+        return
     shortest = float(np.min(lam))
     if shortest < hop:
         _warn(command, f"the learned window ({shortest:.1f} samples"
