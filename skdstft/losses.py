@@ -30,7 +30,7 @@ import numpy as np
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval, isbox
 
-from . import _kernels
+from . import _kernels, _scratch
 from ._validation import (
     check_band,
     check_band_bins,
@@ -163,10 +163,15 @@ def _shannon_core(S, power, axes, eps, traced=False):
     compiled statistics (:func:`skdstft._kernels.entropy_stats`: the guards
     of the module docstring, in float64)."""
     frame = axes == (-2,)
-    stats = _kernels.entropy_stats(_groups(S), power, eps, frame)
+    G = _groups(S)
+    # the per-bin work arrays (|S| / c, log u) serve the gradient when it
+    # follows; a value alone keeps them in this thread's reusable buffers
+    work = None if traced else tuple(_scratch.scratch(name, (G.shape[0], G.shape[2], G.shape[1]),
+                                                      np.float64) for name in ("ent_a", "ent_lu"))
+    stats = _kernels.entropy_stats(G, power, eps, frame, work)
     if traced:
         _LAST.key, _LAST.stats = (S, power, axes, eps), stats
-    _, tot, slog, _ = stats
+    _, tot, slog, _, _, _ = stats
     h = np.log(tot) - slog / tot
     h = h.mean(axis=-1) if frame else h[:, 0]
     real = np.abs(np.zeros(1, dtype=S.dtype)).dtype
