@@ -736,20 +736,21 @@ def _log_sums(A, et, lu, p, r):
     return _lane_sum(p), _lane_sum(r)
 
 
-def _entropy_stats_fn(St, power, eps, frame, a, lu, c, tot, slog, sm):
+def _entropy_stats_fn(St, power, eps, frame, work, c, tot, slog, sm):
     """Per frame the scale ``c[b, n]``; per group (``(B, T)`` for frames,
     ``(B, 1)`` for planes) ``tot`` = T, ``slog`` = sum A log u and
     ``sm`` = sum A (eps T / u - log u). ``St`` (B, T, F): the spectrogram
-    with frames first (C-contiguous: each frame one run of memory). ``a``
-    and ``lu`` (B, T, F) float64 are overwritten with ``|S| / c`` and
-    ``log u`` per bin, for :func:`_entropy_cotangent_fn`: the gradient
-    takes no square root and no logarithm of its own.
+    with frames first (C-contiguous: each frame one run of memory).
+    ``work`` (B, T, 2, F) float64 is overwritten with ``a = |S| / c``
+    (``work[b, n, 0]``) and ``log u`` (``work[b, n, 1]``) per bin, for
+    :func:`_entropy_cotangent_fn`: the gradient takes no square root and no
+    logarithm of its own.
 
     One square root and one logarithm per bin: each frame's magnitudes are
     taken relative to the frame's own largest (scaled before squaring, so
     no overflow), which is the group for frames; for a plane they are
     rescaled by the frame's largest over the plane's on the second pass,
-    which reads ``a`` (half the bytes of ``S``) instead of ``S``."""
+    which reads ``a`` instead of ``S``."""
     n_b, n_t, n_f = St.shape
     A = np.empty(n_f)
     p = np.empty(n_f)
@@ -760,7 +761,7 @@ def _entropy_stats_fn(St, power, eps, frame, a, lu, c, tot, slog, sm):
         for n in range(n_t):
             top = np.sqrt(_lane_max_abs2(St[b, n]))
             scale = top if top > 0 else 1.0
-            row = a[b, n]
+            row = work[b, n, 0]
             _magnitudes(St[b, n], 1.0 / scale, row)
             powered = _powers(row, power, A)
             total = _lane_sum(powered)
@@ -768,7 +769,7 @@ def _entropy_stats_fn(St, power, eps, frame, a, lu, c, tot, slog, sm):
                 c[b, n] = scale
                 grp = total if total > 0 else 1.0
                 tot[b, n] = grp
-                slog[b, n], sm[b, n] = _log_sums(powered, eps * grp, lu[b, n], p, r)
+                slog[b, n], sm[b, n] = _log_sums(powered, eps * grp, work[b, n, 1], p, r)
             colmax[n] = top
             colsum[n] = total
         if frame:
@@ -786,22 +787,24 @@ def _entropy_stats_fn(St, power, eps, frame, a, lu, c, tot, slog, sm):
         s_m = 0.0
         for n in range(n_t):
             c[b, n] = top
-            row = a[b, n]
+            row = work[b, n, 0]
             rel = colmax[n] / top
             for k in range(n_f):
                 row[k] *= rel  # relative to the plane's largest |S|
-            part_log, part_m = _log_sums(_powers(row, power, A), eps * grp, lu[b, n], p, r)
+            part_log, part_m = _log_sums(_powers(row, power, A), eps * grp, work[b, n, 1], p, r)
             s_log += part_log
             s_m += part_m
         slog[b, 0] = s_log
         sm[b, 0] = s_m
 
 
-def _entropy_cotangent_fn(St, power, eps, frame, a, lu, tot, sm, c, weight, out):
+def _entropy_cotangent_fn(St, power, eps, frame, work, tot, sm, c, weight, out):
     """``out``: the gradient of ``sum_b weight[b] h_b`` with respect to ``S``
     in autograd's convention (``dRe - i dIm``), from :func:`_entropy_stats_fn`'s
-    statistics and its ``a`` and ``lu``, laid out as ``St`` (B, T, F).
-    ``weight`` already holds the per-frame mean's ``1 / T``."""
+    statistics and its ``work``, laid out as ``St`` (B, T, F). ``weight``
+    already holds the per-frame mean's ``1 / T``. ``out`` may share its
+    memory with ``work``, frame for frame (a frame's work is read before
+    its cotangent is written)."""
     n_b, n_t, n_f = St.shape
     tiny = np.sqrt(np.finfo(np.float64).tiny)
     f = np.empty(n_f)
@@ -816,8 +819,8 @@ def _entropy_cotangent_fn(St, power, eps, frame, a, lu, tot, sm, c, weight, out)
             # the magnitude's 1 / c (twice: once through a = |S| / c, once for
             # d|S| / dS = conj(S) / |S| = conj(S) / (c a)), applied in float64
             scale = weight[b] / grp * ic * ic
-            ar = a[b, n]
-            lr = lu[b, n]
+            ar = work[b, n, 0]
+            lr = work[b, n, 1]
             if power == 1.0:
                 for k in range(n_f):
                     af = max(ar[k], tiny)  # |S| far below the largest: a finite slope
@@ -894,26 +897,36 @@ def _frames_first(S):
 
 
 def entropy_stats(S, power, eps, frame, work=None):
-    """``(c, tot, slog, sm, a, lu)`` of :func:`_entropy_stats_fn` for ``S``
-    (B, F, T); ``a`` and ``lu`` are ``work`` (two float64 arrays (B, T, F))
-    when given, else new arrays."""
+    """``(c, tot, slog, sm, work)`` of :func:`_entropy_stats_fn` for ``S``
+    (B, F, T). ``work``: complex128 (B, T, F) (new when None), whose bytes
+    hold each frame's ``a`` then its ``log u`` -- the bytes of a
+    complex128 cotangent, which :func:`entropy_cotangent` may write over
+    them frame by frame, so that a gradient touches no more fresh memory
+    than its cotangent."""
     n_b, _, n_t = S.shape
     St = _frames_first(S)
     groups = (n_b, n_t if frame else 1)
     c = np.empty((n_b, n_t))
     tot, slog, sm = np.empty(groups), np.empty(groups), np.empty(groups)
-    a, lu = work if work is not None else (np.empty(St.shape), np.empty(St.shape))
-    _entropy_stats(St, float(power), float(eps), bool(frame), a, lu, c, tot, slog, sm)
-    return c, tot, slog, sm, a, lu
+    if work is None:
+        work = np.empty(St.shape, np.complex128)
+    _entropy_stats(St, float(power), float(eps), bool(frame), _rows_of(work), c, tot, slog, sm)
+    return c, tot, slog, sm, work
 
 
-def entropy_cotangent(S, power, eps, frame, stats, weight):
+def _rows_of(work):
+    """A complex128 (B, T, F) array's bytes as float64 (B, T, 2, F): per frame, two contiguous rows."""
+    return work.view(np.float64).reshape(work.shape[:-1] + (2, work.shape[-1]))
+
+
+def entropy_cotangent(S, power, eps, frame, stats, weight, in_place=False):
     """The cotangent of ``sum_b weight[b] h_b`` (``h`` the entropy per signal
     from :func:`entropy_stats`' ``stats``), shape and dtype of ``S``, frames
-    first in memory."""
-    c, tot, _, sm, a, lu = stats
+    first in memory. With ``in_place`` a complex128 cotangent is written
+    over the statistics' ``work`` (which then serves no other)."""
+    c, tot, _, sm, work = stats
     St = _frames_first(S)
-    out = np.empty_like(St)
-    _entropy_cotangent(St, float(power), float(eps), bool(frame), a, lu, tot, sm, c,
+    out = work if in_place and St.dtype == work.dtype else np.empty_like(St)
+    _entropy_cotangent(St, float(power), float(eps), bool(frame), _rows_of(work), tot, sm, c,
                        np.ascontiguousarray(weight, dtype=np.float64), out)
     return np.swapaxes(out, -1, -2)

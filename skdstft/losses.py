@@ -164,14 +164,15 @@ def _shannon_core(S, power, axes, eps, traced=False):
     of the module docstring, in float64)."""
     frame = axes == (-2,)
     G = _groups(S)
-    # the per-bin work arrays (|S| / c, log u) serve the gradient when it
-    # follows; a value alone keeps them in this thread's reusable buffers
-    work = None if traced else tuple(_scratch.scratch(name, (G.shape[0], G.shape[2], G.shape[1]),
-                                                      np.float64) for name in ("ent_a", "ent_lu"))
+    # the per-bin work (|S| / c, log u) serves the gradient when it follows,
+    # in the cotangent's own bytes; a value alone keeps it in this thread's
+    # reusable buffer
+    work = None if traced else _scratch.scratch("entropy", (G.shape[0], G.shape[2], G.shape[1]),
+                                                np.complex128)
     stats = _kernels.entropy_stats(G, power, eps, frame, work)
     if traced:
         _LAST.key, _LAST.stats = (S, power, axes, eps), stats
-    _, tot, slog, _, _, _ = stats
+    _, tot, slog, _, _ = stats
     h = np.log(tot) - slog / tot
     h = h.mean(axis=-1) if frame else h[:, 0]
     real = np.abs(np.zeros(1, dtype=S.dtype)).dtype
@@ -180,19 +181,25 @@ def _shannon_core(S, power, axes, eps, traced=False):
 
 def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
     key = getattr(_LAST, "key", None)
-    if key is not None and key[0] is S and key[1:] == (power, axes, eps):
-        stats = _LAST.stats
-    else:
-        stats = _kernels.entropy_stats(_groups(S), power, eps, axes == (-2,))
-    _LAST.key = _LAST.stats = None
     frame = axes == (-2,)
+    if key is not None and key[0] is S and key[1:] == (power, axes, eps):
+        handed = [_LAST.stats]
+    else:
+        handed = [None]
+    _LAST.key = _LAST.stats = None
 
     def vjp(g):
         weight = np.broadcast_to(np.asarray(g, dtype=np.float64), S.shape[:-2]).reshape(-1)
         if frame:  # the mean over frames
             weight = weight / S.shape[-1]
-        return _kernels.entropy_cotangent(_groups(S), power, eps, frame, stats,
-                                          weight).reshape(S.shape)
+        # the first backward pass writes the cotangent over the statistics'
+        # work; another one (autograd's jacobian runs one per output) recomputes them
+        stats = handed[0]
+        handed[0] = None
+        if stats is None:
+            stats = _kernels.entropy_stats(_groups(S), power, eps, frame)
+        return _kernels.entropy_cotangent(_groups(S), power, eps, frame, stats, weight,
+                                          in_place=True).reshape(S.shape)
     return vjp
 
 
