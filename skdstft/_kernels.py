@@ -594,13 +594,18 @@ def adjoint(g, start, frac, lam, n_fft, window, p, pad, n_samples, dtype, chunk_
 # frame's own for a frame: the entropy does not depend on the scale),
 # A = a**power, T = sum A over the group and u = A + eps T, the entropy is
 # log T - sum(A log u) / T, and its gradient needs M = sum A (eps T / u - log u).
-# Every sum runs over one frame at a time in bin order, and a plane's sum
-# adds its frames' sums in frame order: the same bits on any thread count.
+# Every sum runs over one frame at a time in a fixed order (eight interleaved
+# lanes, :func:`_lane_sum`), and a plane's sum adds its frames' sums in frame
+# order: the same bits on any thread count.
 #
-# The logarithm is the kernels' main arithmetic (one per bin in the value,
-# one in the gradient). numba's np.log is a scalar call into libm (no vector
-# math library here), so it is written out in plain arithmetic (:func:`_log`)
-# that LLVM vectorizes: 2-2.5x faster per bin on this project's AVX2 machine.
+# Value and gradient together take one square root and one logarithm per
+# bin: the value's pass keeps a and log u per bin (in the bytes of the
+# complex128 cotangent-to-be), and the gradient's pass reads them back
+# instead of recomputing them, then writes the cotangent over them. The
+# logarithm is the main arithmetic. numba's np.log is a scalar call into
+# libm (no vector math library here), so it is written out in plain
+# arithmetic (:func:`_log`) that LLVM vectorizes: 2-2.5x faster per bin on
+# this project's AVX2 machine.
 # Bins whose u is not a positive normal number (0, subnormal, inf, NaN) take
 # np.log itself, so the special cases (and the ValueError on a non-finite S)
 # are np.log's.

@@ -144,7 +144,8 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
 
 
 # The statistics of the last entropy evaluated while being differentiated
-# (a few numbers per group), so that autograd's gradient set-up, which runs
+# (a few numbers per group, and |S| / c and log u per bin in the bytes of
+# the cotangent-to-be), so that autograd's gradient set-up, which runs
 # right after the value with the same array, does not recompute them.
 # Thread-local: joblib's threading backend may run several optimizations at
 # once. A value computed without differentiation leaves nothing here.
