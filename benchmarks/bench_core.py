@@ -32,6 +32,29 @@ reading.) Ratios:
    alone (given S), which is part of this ratio but not of the transform,
    and ``grad_constant_minus_loss_vs_forward`` what is left for the
    transform (its forward, its VJP and autograd's bookkeeping).
+
+   The floor (informational rows). The plain call cannot do without: the
+   forward (1); a second real-FFT pass over the frames, for the
+   derivative window's transform ``D_lam`` (``fft_only_vs_forward``:
+   numpy's real FFT of the windowed frames alone, into a preallocated
+   output, as the gradient runs it: 0.6-0.85); the entropy's value
+   (``entropy_value_pass_vs_forward``: its compiled statistics, one
+   square root and one logarithm per bin: 0.5-0.7); and its cotangent
+   (``entropy_gradient_pass_vs_forward``: 0.2-0.3), a spectrogram-sized
+   array that autograd hands from the entropy's primitive to the
+   transform's. ``grad_constant_floor_vs_forward`` is 1 plus those three:
+   2.4-2.8 on this machine (load average 3-4), before the derivative
+   frames' windowing, the reduction against the cotangent, the input
+   checks and autograd's bookkeeping (together 0.3-1 more). So the 2.5
+   target is at or below the floor of this composition of two
+   primitives. Going below it needs the entropy's gradient fused into the
+   transform's VJP (each block of the cotangent computed and reduced
+   against the same block of ``D_lam`` while both are in cache, never
+   stored), which crosses autograd's boundary between the two primitives:
+   only a thread-local hand-over from one primitive to the other's VJP
+   (the kind of hand-over issue #13 set out to remove) or one fused
+   entropy-of-a-DSTFT primitive (not the call this row measures) could
+   do it.
 3. ``grad_time_varying_vs_constant``: the same value-and-gradient for a
    time-varying ``(1, T)`` window against the constant one. Target <= 1.5.
 Every ratio is measured twice: in this process, with the allocator as it
