@@ -794,8 +794,11 @@ def _entropy_stats_fn(St, power, eps, frame, work, c, tot, slog, sm):
             c[b, n] = top
             row = work[b, n, 0]
             rel = colmax[n] / top
-            for k in range(n_f):
-                row[k] *= rel  # relative to the plane's largest |S|
+            if rel == rel:
+                for k in range(n_f):
+                    row[k] *= rel  # relative to the plane's largest |S|
+            else:  # |S|**2 overflowed (inf / inf): scaled from S, as 0 (the estimators warn)
+                _magnitudes(St[b, n], 1.0 / top, row)
             part_log, part_m = _log_sums(_powers(row, power, A), eps * grp, work[b, n, 1], p, r)
             s_log += part_log
             s_m += part_m
