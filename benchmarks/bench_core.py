@@ -32,6 +32,29 @@ reading.) Ratios:
    alone (given S), which is part of this ratio but not of the transform,
    and ``grad_constant_minus_loss_vs_forward`` what is left for the
    transform (its forward, its VJP and autograd's bookkeeping).
+
+   The floor (informational rows). The plain call cannot do without: the
+   forward (1); a second real-FFT pass over the frames, for the
+   derivative window's transform ``D_lam`` (``fft_only_vs_forward``:
+   numpy's real FFT of the windowed frames alone, into a preallocated
+   output, as the gradient runs it: 0.6-0.85); the entropy's value
+   (``entropy_value_pass_vs_forward``: its compiled statistics, one
+   square root and one logarithm per bin: 0.5-0.7); and its cotangent
+   (``entropy_gradient_pass_vs_forward``: 0.2-0.3), a spectrogram-sized
+   array that autograd hands from the entropy's primitive to the
+   transform's. ``grad_constant_floor_vs_forward`` is 1 plus those three:
+   2.4-2.8 on this machine (load average 3-4), before the derivative
+   frames' windowing, the reduction against the cotangent, the input
+   checks and autograd's bookkeeping (together 0.3-1 more). So the 2.5
+   target is at or below the floor of this composition of two
+   primitives. Going below it needs the entropy's gradient fused into the
+   transform's VJP (each block of the cotangent computed and reduced
+   against the same block of ``D_lam`` while both are in cache, never
+   stored), which crosses autograd's boundary between the two primitives:
+   only a thread-local hand-over from one primitive to the other's VJP
+   (the kind of hand-over issue #13 set out to remove) or one fused
+   entropy-of-a-DSTFT primitive (not the call this row measures) could
+   do it.
 3. ``grad_time_varying_vs_constant``: the same value-and-gradient for a
    time-varying ``(1, T)`` window against the constant one. Target <= 1.5.
 Every ratio is measured twice: in this process, with the allocator as it
@@ -146,12 +169,16 @@ def _speed_rows():
     loss_only = autograd.value_and_grad(shannon_entropy)
     lam_time = np.full((1, T), LAM)
     S_l1 = dstft(x, LAM, positions, n_fft=N_FFT)
-    t_fwd, t_const, t_time, t_loss, t_value = _interleaved_blocks([
+    fft_only, value_pass, gradient_pass = _floor_parts(x, positions, S_l1)
+    t_fwd, t_const, t_time, t_loss, t_value, t_fft, t_vpass, t_gpass = _interleaved_blocks([
         lambda: dstft(x, LAM, positions, n_fft=N_FFT),
         lambda: value_and_grad(LAM),
         lambda: value_and_grad(lam_time),
         lambda: loss_only(S_l1),
         lambda: loss(LAM),
+        fft_only,
+        value_pass,
+        gradient_pass,
     ])
     t_fwd_single, t_const_single = _single_calls([
         lambda: dstft(x, LAM, positions, n_fft=N_FFT),
@@ -170,6 +197,11 @@ def _speed_rows():
         _row("grad_constant_vs_loss_value", t_const / t_value, "ratio"),
         _row("loss_only_vs_forward", t_loss / t_fwd, "ratio"),
         _row("grad_constant_minus_loss_vs_forward", (t_const - t_loss) / t_fwd, "ratio"),
+        # what the 2.5 target has to fit in (module docstring, "the floor")
+        _row("fft_only_vs_forward", t_fft / t_fwd, "ratio"),
+        _row("entropy_value_pass_vs_forward", t_vpass / t_fwd, "ratio"),
+        _row("entropy_gradient_pass_vs_forward", t_gpass / t_fwd, "ratio"),
+        _row("grad_constant_floor_vs_forward", 1.0 + (t_fft + t_vpass + t_gpass) / t_fwd, "ratio"),
         _row("time_forward_scipy", t_scipy * ms, "ms"),
         _row("time_forward_dstft", t_ours * ms, "ms"),
         _row("time_forward_dstft_l1", t_fwd * ms, "ms"),
@@ -177,6 +209,31 @@ def _speed_rows():
         _row("time_value_and_grad_time_varying", t_time * ms, "ms"),
         _row("time_value_and_grad_entropy_only", t_loss * ms, "ms"),
     ]
+
+
+def _floor_parts(x, positions, S):
+    """The parts a constant-window value-and-gradient cannot do without,
+    each a callable: the real FFT of the windowed frames alone (numpy's, into
+    a preallocated output, as the gradient's derivative-window pass runs it),
+    and the entropy's two compiled passes over ``S`` (its value: one square
+    root and one logarithm per bin; its gradient: the cotangent, written
+    into a fresh array as a caller of the kernel gets it)."""
+    from skdstft import _kernels
+    from skdstft.losses import EPS
+    from skdstft.transform import gather_frames
+    from skdstft.windows import frame_windows
+
+    frames = gather_frames(x[None], positions, N_FFT)
+    window = frame_windows("hann", np.full(1, LAM), np.zeros(1), N_FFT, "l1")
+    windowed = np.empty((1, 1, positions.shape[0], N_FFT))
+    _kernels.gather(frames.padded, frames.start, 0, window[None], windowed)
+    spectrum = np.empty((positions.shape[0], N_FFT // 2 + 1), complex)
+    S3 = S[None]
+    stats = _kernels.entropy_stats(S3, 1.0, EPS, False)
+    weight = np.ones(1)
+    return (lambda: np.fft.rfft(windowed[0, 0], axis=-1, out=spectrum),
+            lambda: _kernels.entropy_stats(S3, 1.0, EPS, False),
+            lambda: _kernels.entropy_cotangent(S3, 1.0, EPS, False, stats, weight))
 
 
 def _tf_rows():

@@ -594,13 +594,18 @@ def adjoint(g, start, frac, lam, n_fft, window, p, pad, n_samples, dtype, chunk_
 # frame's own for a frame: the entropy does not depend on the scale),
 # A = a**power, T = sum A over the group and u = A + eps T, the entropy is
 # log T - sum(A log u) / T, and its gradient needs M = sum A (eps T / u - log u).
-# Every sum runs over one frame at a time in bin order, and a plane's sum
-# adds its frames' sums in frame order: the same bits on any thread count.
+# Every sum runs over one frame at a time in a fixed order (eight interleaved
+# lanes, :func:`_lane_sum`), and a plane's sum adds its frames' sums in frame
+# order: the same bits on any thread count.
 #
-# The logarithm is the kernels' main arithmetic (one per bin in the value,
-# one in the gradient). numba's np.log is a scalar call into libm (no vector
-# math library here), so it is written out in plain arithmetic (:func:`_log`)
-# that LLVM vectorizes: 2-2.5x faster per bin on this project's AVX2 machine.
+# Value and gradient together take one square root and one logarithm per
+# bin: the value's pass keeps a and log u per bin (in the bytes of the
+# complex128 cotangent-to-be), and the gradient's pass reads them back
+# instead of recomputing them, then writes the cotangent over them. The
+# logarithm is the main arithmetic. numba's np.log is a scalar call into
+# libm (no vector math library here), so it is written out in plain
+# arithmetic (:func:`_log`) that LLVM vectorizes: 2-2.5x faster per bin on
+# this project's AVX2 machine.
 # Bins whose u is not a positive normal number (0, subnormal, inf, NaN) take
 # np.log itself, so the special cases (and the ValueError on a non-finite S)
 # are np.log's.
@@ -662,141 +667,205 @@ def _normal(x):
     return (i >= 0x0010000000000000) & (i < 0x7FF0000000000000)
 
 
+_SUM_LANES = 8
+
+
 @_jit(False)
-def _logs(A, et, lu, q):
-    """``lu[k] = log(u)`` and ``q[k] = et / u`` with ``u = A[k] + et``."""
+def _lane_sum(v):
+    """``sum(v)`` in a fixed order that vectorizes: eight interleaved partial
+    sums (without ``fastmath`` LLVM keeps a single running sum serial, one
+    addition's latency per element), added in a fixed tree, then the tail."""
+    n = v.shape[0]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    k = 0
+    while k + _SUM_LANES <= n:
+        s0 += v[k]
+        s1 += v[k + 1]
+        s2 += v[k + 2]
+        s3 += v[k + 3]
+        s4 += v[k + 4]
+        s5 += v[k + 5]
+        s6 += v[k + 6]
+        s7 += v[k + 7]
+        k += _SUM_LANES
+    tail = 0.0
+    while k < n:
+        tail += v[k]
+        k += 1
+    return (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) + tail
+
+
+@_jit(False)
+def _lane_max_abs2(row):
+    """The largest ``|row[k]|**2`` (float64), eight lanes as :func:`_lane_sum`
+    (a NaN is skipped: it reaches the entropy through its own bin)."""
+    n = row.shape[0]
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = 0.0
+    k = 0
+    while k + _SUM_LANES <= n:
+        v0, v1, v2, v3 = _abs2(row[k]), _abs2(row[k + 1]), _abs2(row[k + 2]), _abs2(row[k + 3])
+        v4, v5, v6, v7 = _abs2(row[k + 4]), _abs2(row[k + 5]), _abs2(row[k + 6]), _abs2(row[k + 7])
+        m0 = v0 if v0 > m0 else m0
+        m1 = v1 if v1 > m1 else m1
+        m2 = v2 if v2 > m2 else m2
+        m3 = v3 if v3 > m3 else m3
+        m4 = v4 if v4 > m4 else m4
+        m5 = v5 if v5 > m5 else m5
+        m6 = v6 if v6 > m6 else m6
+        m7 = v7 if v7 > m7 else m7
+        k += _SUM_LANES
+    while k < n:
+        v = _abs2(row[k])
+        m0 = v if v > m0 else m0
+        k += 1
+    return max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+
+
+@_jit(False)
+def _log_sums(A, et, lu, p, r):
+    """``(sum A log u, sum A (et / u - log u))`` with ``u = A + et``; ``lu``
+    is left holding ``log u`` (the cotangent's), ``p`` and ``r`` are work
+    rows. The logarithms in a loop of their own (it vectorizes; with the
+    products in it, it did not), then the products, then the sums."""
     ok = True
     for k in range(A.shape[0]):
         u = A[k] + et
         lu[k] = _log(u)
-        q[k] = et / u
         ok &= _normal(u)
     if not ok:  # rare: np.log's special cases
         for k in range(A.shape[0]):
             lu[k] = np.log(A[k] + et)
+    for k in range(A.shape[0]):
+        p[k] = A[k] * lu[k]
+        r[k] = A[k] * (et / (A[k] + et) - lu[k])
+    return _lane_sum(p), _lane_sum(r)
 
 
-def _entropy_stats_fn(St, power, eps, frame, c, tot, slog, sm):
+def _entropy_stats_fn(St, power, eps, frame, work, c, tot, slog, sm):
     """Per frame the scale ``c[b, n]``; per group (``(B, T)`` for frames,
     ``(B, 1)`` for planes) ``tot`` = T, ``slog`` = sum A log u and
     ``sm`` = sum A (eps T / u - log u). ``St`` (B, T, F): the spectrogram
-    with frames first (C-contiguous: each frame one run of memory)."""
+    with frames first (C-contiguous: each frame one run of memory).
+    ``work`` (B, T, 2, F) float64 is overwritten with ``a = |S| / c``
+    (``work[b, n, 0]``) and ``log u`` (``work[b, n, 1]``) per bin, for
+    :func:`_entropy_cotangent_fn`: the gradient takes no square root and no
+    logarithm of its own.
+
+    One square root and one logarithm per bin: each frame's magnitudes are
+    taken relative to the frame's own largest (scaled before squaring, so
+    no overflow), which is the group for frames; for a plane they are
+    rescaled by the frame's largest over the plane's on the second pass,
+    which reads ``a`` instead of ``S``."""
     n_b, n_t, n_f = St.shape
     A = np.empty(n_f)
-    lu = np.empty(n_f)
-    q = np.empty(n_f)
-    colmax = np.empty((n_b, n_t))
-    colsum = np.empty((n_b, n_t))
+    p = np.empty(n_f)
+    r = np.empty(n_f)
+    colmax = np.empty(n_t)
+    colsum = np.empty(n_t)
     for b in range(n_b):
         for n in range(n_t):
-            top = 0.0
-            for k in range(n_f):
-                top = max(top, _abs2(St[b, n, k]))
-            top = np.sqrt(top)
+            top = np.sqrt(_lane_max_abs2(St[b, n]))
             scale = top if top > 0 else 1.0
-            # the frame's sum with its own scale (the frame stays in cache
-            # for the second read)
-            _magnitudes(St[b, n], 1.0 / scale, power, A)
-            total = 0.0
-            for k in range(n_f):
-                total += A[k]
+            row = work[b, n, 0]
+            _magnitudes(St[b, n], 1.0 / scale, row)
+            powered = _powers(row, power, A)
+            total = _lane_sum(powered)
             if frame:  # the whole group at once, while the frame is in cache
                 c[b, n] = scale
                 grp = total if total > 0 else 1.0
                 tot[b, n] = grp
-                slog[b, n], sm[b, n] = _sums(A, eps * grp, lu, q)
-            colmax[b, n] = top
-            colsum[b, n] = total
-    if frame:
-        return
-    for b in range(n_b):
+                slog[b, n], sm[b, n] = _log_sums(powered, eps * grp, work[b, n, 1], p, r)
+            colmax[n] = top
+            colsum[n] = total
+        if frame:
+            continue
         top = 0.0
         for n in range(n_t):
-            top = max(top, colmax[b, n])
+            top = max(top, colmax[n])
         top = top if top > 0 else 1.0
         total = 0.0
         for n in range(n_t):
-            c[b, n] = top
-            total += colsum[b, n] * _power(colmax[b, n] / top, power)
+            total += colsum[n] * _power(colmax[n] / top, power)
         grp = total if total > 0 else 1.0
         tot[b, 0] = grp
         s_log = 0.0
         s_m = 0.0
         for n in range(n_t):
-            _magnitudes(St[b, n], 1.0 / top, power, A)
-            part_log, part_m = _sums(A, eps * grp, lu, q)
+            c[b, n] = top
+            row = work[b, n, 0]
+            rel = colmax[n] / top
+            if rel == rel:
+                for k in range(n_f):
+                    row[k] *= rel  # relative to the plane's largest |S|
+            else:  # |S|**2 overflowed (inf / inf): scaled from S, as 0 (the estimators warn)
+                _magnitudes(St[b, n], 1.0 / top, row)
+            part_log, part_m = _log_sums(_powers(row, power, A), eps * grp, work[b, n, 1], p, r)
             s_log += part_log
             s_m += part_m
         slog[b, 0] = s_log
         sm[b, 0] = s_m
 
 
-@_jit(False)
-def _sums(A, et, lu, q):
-    """``(sum A log u, sum A (et / u - log u))`` with ``u = A + et``, in bin order."""
-    _logs(A, et, lu, q)
-    s_log = 0.0
-    s_m = 0.0
-    for k in range(A.shape[0]):
-        s_log += A[k] * lu[k]
-        s_m += A[k] * (q[k] - lu[k])
-    return s_log, s_m
-
-
-def _entropy_cotangent_fn(St, power, eps, frame, c, tot, sm, weight, out):
+def _entropy_cotangent_fn(St, power, eps, frame, work, tot, sm, c, weight, out):
     """``out``: the gradient of ``sum_b weight[b] h_b`` with respect to ``S``
     in autograd's convention (``dRe - i dIm``), from :func:`_entropy_stats_fn`'s
-    statistics, laid out as ``St`` (B, T, F). ``weight`` already holds the
-    per-frame mean's ``1 / T``."""
+    statistics and its ``work``, laid out as ``St`` (B, T, F). ``weight``
+    already holds the per-frame mean's ``1 / T``. ``out`` may share its
+    memory with ``work``, frame for frame (a frame's work is read before
+    its cotangent is written)."""
     n_b, n_t, n_f = St.shape
     tiny = np.sqrt(np.finfo(np.float64).tiny)
-    a = np.empty(n_f)
-    A = np.empty(n_f)
-    lu = np.empty(n_f)
-    q = np.empty(n_f)
+    f = np.empty(n_f)
     for b in range(n_b):
         for n in range(n_t):
             ic = 1.0 / c[b, n]
             g = n if frame else 0
             grp = tot[b, g]
+            et = eps * grp
             mean = sm[b, g] / grp
             # d h / d A = (eps T / u - log u - M / T) / T; the group's weight and
             # the magnitude's 1 / c (twice: once through a = |S| / c, once for
             # d|S| / dS = conj(S) / |S| = conj(S) / (c a)), applied in float64
             scale = weight[b] / grp * ic * ic
-            _magnitudes(St[b, n], ic, 1.0, a)
+            ar = work[b, n, 0]
+            lr = work[b, n, 1]
             if power == 1.0:
-                _logs(a, eps * grp, lu, q)
-            else:  # dh / dA times dA / da = power a**(power - 1), into q
                 for k in range(n_f):
-                    A[k] = _power(a[k], power)
-                _logs(A, eps * grp, lu, q)
+                    af = max(ar[k], tiny)  # |S| far below the largest: a finite slope
+                    f[k] = ((et / (ar[k] + et) - lr[k] - mean) / af) * scale
+            else:  # dh / dA times dA / da = power a**(power - 1)
                 for k in range(n_f):
-                    af = max(a[k], tiny)
-                    q[k] = (q[k] - lu[k] - mean) * (2.0 * af if power == 2.0
-                                                    else power * af ** (power - 1.0))
-                    lu[k] = 0.0
-                mean = 0.0
-            # (power-free, so that it vectorizes)
+                    af = max(ar[k], tiny)
+                    dA = 2.0 * af if power == 2.0 else power * af ** (power - 1.0)
+                    f[k] = (((et / (_power(ar[k], power) + et) - lr[k] - mean) * dA) / af) * scale
+            row = St[b, n]
+            dst = out[b, n]
             for k in range(n_f):
-                af = max(a[k], tiny)  # |S| far below the largest: a finite slope
-                out[b, n, k] = np.conj(St[b, n, k]) * (((q[k] - lu[k] - mean) / af) * scale)
+                s = row[k]
+                dst[k] = complex(np.float64(s.real) * f[k], -np.float64(s.imag) * f[k])
 
 
 @_jit(False)
-def _magnitudes(row, scale, power, A):
-    """``A[k] = (|row[k]| scale)**power`` (0 where ``row[k]`` is 0), each
-    power's loop on its own (the common ones without ``pow``)."""
+def _magnitudes(row, scale, A):
+    """``A[k] = |row[k]| scale`` (scaled before squaring: no overflow for ``|row[k]| scale <= 1``)."""
+    for k in range(row.shape[0]):
+        A[k] = _scaled_abs(row[k], scale)
+
+
+@_jit(False)
+def _powers(a, power, A):
+    """``a**power`` for ``a >= 0`` (0 at 0): ``a`` itself for power 1, else
+    written into ``A``, each power's loop on its own (the common ones
+    without ``pow``)."""
     if power == 1.0:
-        for k in range(row.shape[0]):
-            A[k] = _scaled_abs(row[k], scale)
-    elif power == 2.0:
-        for k in range(row.shape[0]):
-            A[k] = _abs2(row[k]) * (scale * scale)
+        return a
+    if power == 2.0:
+        for k in range(a.shape[0]):
+            A[k] = a[k] * a[k]
     else:
-        for k in range(row.shape[0]):
-            a = _scaled_abs(row[k], scale)
-            A[k] = a ** power if a > 0 else 0.0
+        for k in range(a.shape[0]):
+            A[k] = a[k] ** power if a[k] > 0 else 0.0
+    return A
 
 
 @_jit(False)
@@ -835,23 +904,37 @@ def _frames_first(S):
     return np.ascontiguousarray(np.swapaxes(S, -1, -2))
 
 
-def entropy_stats(S, power, eps, frame):
-    """``(c, tot, slog, sm)`` of :func:`_entropy_stats_fn` for ``S`` (B, F, T)."""
+def entropy_stats(S, power, eps, frame, work=None):
+    """``(c, tot, slog, sm, work)`` of :func:`_entropy_stats_fn` for ``S``
+    (B, F, T). ``work``: complex128 (B, T, F) (new when None), whose bytes
+    hold each frame's ``a`` then its ``log u`` -- the bytes of a
+    complex128 cotangent, which :func:`entropy_cotangent` may write over
+    them frame by frame, so that a gradient touches no more fresh memory
+    than its cotangent."""
     n_b, _, n_t = S.shape
+    St = _frames_first(S)
     groups = (n_b, n_t if frame else 1)
     c = np.empty((n_b, n_t))
     tot, slog, sm = np.empty(groups), np.empty(groups), np.empty(groups)
-    _entropy_stats(_frames_first(S), float(power), float(eps), bool(frame), c, tot, slog, sm)
-    return c, tot, slog, sm
+    if work is None:
+        work = np.empty(St.shape, np.complex128)
+    _entropy_stats(St, float(power), float(eps), bool(frame), _rows_of(work), c, tot, slog, sm)
+    return c, tot, slog, sm, work
 
 
-def entropy_cotangent(S, power, eps, frame, stats, weight):
+def _rows_of(work):
+    """A complex128 (B, T, F) array's bytes as float64 (B, T, 2, F): per frame, two contiguous rows."""
+    return work.view(np.float64).reshape(work.shape[:-1] + (2, work.shape[-1]))
+
+
+def entropy_cotangent(S, power, eps, frame, stats, weight, in_place=False):
     """The cotangent of ``sum_b weight[b] h_b`` (``h`` the entropy per signal
     from :func:`entropy_stats`' ``stats``), shape and dtype of ``S``, frames
-    first in memory."""
-    c, tot, _, sm = stats
+    first in memory. With ``in_place`` a complex128 cotangent is written
+    over the statistics' ``work`` (which then serves no other)."""
+    c, tot, _, sm, work = stats
     St = _frames_first(S)
-    out = np.empty_like(St)
-    _entropy_cotangent(St, float(power), float(eps), bool(frame), c, tot, sm,
+    out = work if in_place and St.dtype == work.dtype else np.empty_like(St)
+    _entropy_cotangent(St, float(power), float(eps), bool(frame), _rows_of(work), tot, sm, c,
                        np.ascontiguousarray(weight, dtype=np.float64), out)
     return np.swapaxes(out, -1, -2)

@@ -13,6 +13,7 @@ demand; temporaries above ``MAX_BYTES`` are allocated
 normally and not kept, so a one-off huge transform does not pin its memory.
 """
 
+import math
 import threading
 
 import numpy as np
@@ -28,7 +29,7 @@ def scratch(name, shape, dtype):
     """An uninitialized array of ``shape`` and ``dtype`` in the calling
     thread's buffer ``name`` (overwritten by the next request for ``name``)."""
     dtype = np.dtype(dtype)
-    n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    n_bytes = math.prod(int(n) for n in shape) * dtype.itemsize  # np.prod: 10 us per call
     if n_bytes > MAX_BYTES:
         return np.empty(shape, dtype=dtype)
     pool = getattr(_LOCAL, "pool", None)

@@ -30,7 +30,7 @@ import numpy as np
 from autograd.extend import defvjp, primitive
 from autograd.tracer import getval, isbox
 
-from . import _kernels
+from . import _kernels, _scratch
 from ._validation import (
     check_band,
     check_band_bins,
@@ -144,7 +144,8 @@ def shannon_entropy(S, power=1, scope="global", eps=EPS):
 
 
 # The statistics of the last entropy evaluated while being differentiated
-# (a few numbers per group), so that autograd's gradient set-up, which runs
+# (a few numbers per group, and |S| / c and log u per bin in the bytes of
+# the cotangent-to-be), so that autograd's gradient set-up, which runs
 # right after the value with the same array, does not recompute them.
 # Thread-local: joblib's threading backend may run several optimizations at
 # once. A value computed without differentiation leaves nothing here.
@@ -163,10 +164,16 @@ def _shannon_core(S, power, axes, eps, traced=False):
     compiled statistics (:func:`skdstft._kernels.entropy_stats`: the guards
     of the module docstring, in float64)."""
     frame = axes == (-2,)
-    stats = _kernels.entropy_stats(_groups(S), power, eps, frame)
+    G = _groups(S)
+    # the per-bin work (|S| / c, log u) serves the gradient when it follows,
+    # in the cotangent's own bytes; a value alone keeps it in this thread's
+    # reusable buffer
+    work = None if traced else _scratch.scratch("entropy", (G.shape[0], G.shape[2], G.shape[1]),
+                                                np.complex128)
+    stats = _kernels.entropy_stats(G, power, eps, frame, work)
     if traced:
         _LAST.key, _LAST.stats = (S, power, axes, eps), stats
-    _, tot, slog, _ = stats
+    _, tot, slog, _, _ = stats
     h = np.log(tot) - slog / tot
     h = h.mean(axis=-1) if frame else h[:, 0]
     real = np.abs(np.zeros(1, dtype=S.dtype)).dtype
@@ -175,19 +182,25 @@ def _shannon_core(S, power, axes, eps, traced=False):
 
 def _shannon_core_vjp(ans, S, power, axes, eps, traced=False):
     key = getattr(_LAST, "key", None)
-    if key is not None and key[0] is S and key[1:] == (power, axes, eps):
-        stats = _LAST.stats
-    else:
-        stats = _kernels.entropy_stats(_groups(S), power, eps, axes == (-2,))
-    _LAST.key = _LAST.stats = None
     frame = axes == (-2,)
+    if key is not None and key[0] is S and key[1:] == (power, axes, eps):
+        handed = [_LAST.stats]
+    else:
+        handed = [None]
+    _LAST.key = _LAST.stats = None
 
     def vjp(g):
         weight = np.broadcast_to(np.asarray(g, dtype=np.float64), S.shape[:-2]).reshape(-1)
         if frame:  # the mean over frames
             weight = weight / S.shape[-1]
-        return _kernels.entropy_cotangent(_groups(S), power, eps, frame, stats,
-                                          weight).reshape(S.shape)
+        # the first backward pass writes the cotangent over the statistics'
+        # work; another one (autograd's jacobian runs one per output) recomputes them
+        stats = handed[0]
+        handed[0] = None
+        if stats is None:
+            stats = _kernels.entropy_stats(_groups(S), power, eps, frame)
+        return _kernels.entropy_cotangent(_groups(S), power, eps, frame, stats, weight,
+                                          in_place=True).reshape(S.shape)
     return vjp
 
 

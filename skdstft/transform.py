@@ -331,11 +331,16 @@ def windowed_inner(frames, win_length, window_fn, n_fft, cotangent):
     phase = _phase(n_fft, frames.frac, dtype)  # (T, F) or None
     g = np.swapaxes(cotangent, -1, -2)  # (B, T, F): the FFT's layout
     step = max(1, _INNER_BLOCK_SAMPLES // (n_batch * n_fft))
+    # one window for every frame: evaluated once, not once per block
+    window = window_fn(lam[0], np.full(1, frames.common_frac, dtype))[None] if shared else None
     total = 0.0
     for start in range(0, n_frames, step):
         sl = slice(start, min(start + step, n_frames))
-        block = _windows_into_frames(frames, lam, window_fn, n_fft, False, 1, "inner",
-                                     sl.start, sl.stop)[0]
+        if shared:
+            block = _windowed_frames(frames, "inner", window, sl.start, sl.stop)[0]
+        else:
+            block = _windows_into_frames(frames, lam, window_fn, n_fft, False, 1, "inner",
+                                         sl.start, sl.stop)[0]
         # numpy's rfft writes into a reusable buffer (scipy's has no ``out``)
         spec = np.fft.rfft(block, axis=-1, out=_scratch.scratch(
             "inner_spec", block.shape[:-1] + (n_fft // 2 + 1,), _complex_dtype(dtype)))

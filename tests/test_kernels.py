@@ -217,3 +217,34 @@ def test_per_frame_windows_match_the_window_formulas(window, normalization):
     frame_windows(lam, frac, 5, cosine_coefficients(w), float(normalization_power(normalization)),
                   np.array([0]), part)
     np.testing.assert_array_equal(part, got[:1, :, 5:])
+
+
+@pytest.mark.parametrize("scope", ["global", "frame"])
+@pytest.mark.parametrize("power", [1, 2, 0.5])
+def test_entropy_gradient_written_over_its_work_matches_a_fresh_one(scope, power):
+    """The entropy's value pass keeps |S| / c and log u per bin in the bytes
+    of the complex128 cotangent, and the first backward pass writes the
+    cotangent over them. That gradient must equal one computed from fresh
+    statistics (a second backward pass, as autograd's jacobian runs them),
+    the value alone (its work in a reusable buffer) must equal the traced
+    value, and complex64 (whose cotangent cannot hold the float64 work) must
+    agree to its precision."""
+    import autograd
+
+    from skdstft import losses
+    rng = np.random.default_rng(8)
+    S = rng.standard_normal((3, 33, 20)) + 1j * rng.standard_normal((3, 33, 20))
+    S[1, :, 4] = 0.0  # a silent frame
+    weights = np.array([1.0, -2.0, 0.5])
+
+    def f(S_):
+        return losses.shannon_entropy(S_, power=power, scope=scope)
+
+    vjp, value = autograd.make_vjp(f)(S)
+    first = vjp(weights)
+    second = vjp(weights)  # the work is spent: recomputed statistics
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(value, f(S))
+    g32 = autograd.make_vjp(f)(S.astype(np.complex64))[0](weights)
+    assert g32.dtype == np.complex64
+    np.testing.assert_allclose(g32, first, rtol=2e-4, atol=2e-4 * np.abs(first).max())
