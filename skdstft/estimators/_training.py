@@ -131,7 +131,7 @@ def _alternate(model, X, T, *, lam0, bounds, learn_window, time_mode, settings, 
         folds = held_out_folds(len(X), groups, settings.early_stopping,
                                settings.validation_fraction, stratify, rng)
         objective = TaskObjective(model, X, T, folds, bounds=bounds, alpha=settings.alpha,
-                                  rng=rng, verbose=settings.verbose, name=name)
+                                  verbose=settings.verbose, name=name)
         step = 0.25 if settings.win_learning_rate is None else settings.win_learning_rate
         result = rprop(objective, u0, (np.log(lo), np.log(hi)), step=step,
                        max_iter=settings.max_iter, tol=settings.tol,
