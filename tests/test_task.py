@@ -38,7 +38,7 @@ def _objective(time_mode, groups=None, seed=0):
     folds = held_out_folds(len(X), groups, True, 0.25, y, rng)
     T = np.eye(2)[y]
     objective = TaskObjective(model, X, T, folds, bounds=(4.0, 30.0), alpha=1.0,
-                              hypergradient=False)
+                              hypergradient=False, temperature=False)
     # 12.3: no sample of a frame on the edge of a window support (the hann window is not
     # twice differentiable there, which would leave central differences an O(h) error)
     u = np.log(np.full((1, len(positions)), 12.3) if time_mode else np.array(12.3))
@@ -108,25 +108,33 @@ def _problem(n_classes, task, grouped, n=36, n_samples=256, seed=0):
 CASES = [(3, "classification"), (2, "classification"), (1, "regression")]
 
 
-@pytest.mark.parametrize("n_classes,task", CASES)
+@pytest.mark.parametrize("n_classes,task,temperature", [
+    *[(c, t, False) for c, t in CASES], (3, "classification", True)])
 @pytest.mark.parametrize("grouped", [False, True])
-def test_gradient_is_the_derivative_of_the_refitted_held_out_loss(n_classes, task, grouped):
+def test_gradient_is_the_derivative_of_the_refitted_held_out_loss(n_classes, task, temperature,
+                                                                   grouped):
     """The gradient matches central differences of the objective itself: the
     held-out loss with every head refitted at u +- h (polished to
-    stationarity, so the differences do not see the solver's tolerance). The
-    fixed-head gradient does not match there (which makes the first check
-    one that can fail): it misses how the refitted heads move with the window."""
+    stationarity, so the differences do not see the solver's tolerance), and
+    with ``temperature`` every held-out temperature refitted too (no term for
+    it: envelope theorem). The fixed-head gradient does not match there
+    (which makes the first check one that can fail): it misses how the
+    refitted heads move with the window."""
     model, X, T, folds = _problem(n_classes, task, grouped)
     u, h = np.array(np.log(12.3)), 1e-4
     grads = {}
     for exact in (True, False):
         objective = TaskObjective(model, X, T, folds, bounds=(4.0, 30.0), alpha=1.0,
-                                  hypergradient=exact, polish_tol=1e-12, cg_rtol=1e-12)
+                                  hypergradient=exact, polish_tol=1e-12, cg_rtol=1e-12,
+                                  temperature=temperature)
         _, grads[exact] = objective.value_and_grad(u)
         fd = (objective(u + h)[0] - objective(u - h)[0]) / (2 * h)
     assert abs(fd) > 1e-3  # not a trivially flat loss
     assert float(grads[True]) == pytest.approx(fd, rel=1e-5, abs=1e-8)
     assert abs(float(grads[False]) - fd) > 0.05 * abs(fd)
+    if temperature:  # fitted, and not the identity
+        scales = np.array(objective.held_out_scales[-1])
+        assert np.all(scales > 0) and np.all(np.abs(scales - 1) > 1e-3)
 
 
 @pytest.mark.parametrize("n_classes,task", CASES)
