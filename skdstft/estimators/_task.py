@@ -338,13 +338,17 @@ class _Fold:
         out = self.model.outputs(_standardized(Z_held, Z_fit), self.fh.pack(f))
         return self.model.data_loss(self.scale * out, self.T_held)
 
-    def calibrate(self, f, Z_fit, Z_held, bounds=(1e-3, 1e3)):
+    def calibrate(self, f, Z_fit, Z_held, bounds=(1e-3, 1.0)):
         """Set :attr:`scale` to the inverse temperature ``s`` in ``bounds``
         that minimizes the held-out cross-entropy of ``s * logits``
         (convex in ``s``): Brent's method in ``log s``, then Newton steps to
         a stationary point, so that (envelope theorem) the loss's derivative
         at fixed ``s`` is its total one. At a bound ``s`` does not move
-        with the window either. Returns ``s``."""
+        with the window either. ``s <= 1``: the logits are softened (the
+        heads' over-confidence on held-out groups), never sharpened. On a
+        held-out part the head separates, a sharper head drives the loss to
+        0, and the window's criterion goes flat there; a window test
+        without groups stayed at its start. Returns ``s``."""
         z = np.asarray(self.model.outputs(_standardized(Z_held, Z_fit), self.fh.pack(f)))
         T = self.T_held
 

@@ -201,7 +201,7 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     groups (its own standardization too), and the loss and the window's
     gradient are averaged over the held-out signals of all folds. Each
     fold's held-out part is scored with its logits scaled by the
-    temperature that fits that part best: heads fitted on a few speakers
+    temperature that fits that part best (softening them only): heads fitted on a few speakers
     are over-confident on new ones (a raw cross-entropy of 2-5 nats on
     FSDD, ln 10 = 2.3 at chance), and their raw loss is a few confident
     errors whose count jumps with the window. The gradient is the total
