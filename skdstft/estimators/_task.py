@@ -410,8 +410,8 @@ class TaskObjective:
     At each evaluation the convex head (:func:`~skdstft.estimators._heads.fit_linear_head`:
     logistic or ridge regression, penalty ``alpha``) is fitted on each fold's
     training part, its features standardized by that part's statistics, then
-    polished by Newton steps to a stationary point of the solver's objective
-    ``J`` (``max |grad J| <= polish_tol``), and scored on the fold's held-out
+    polished by Newton steps if it is not yet stationary for the solver's
+    objective ``J`` (``max |grad J| > polish_tol``), and scored on the fold's held-out
     part; the value is the mean loss over every held-out signal (each fold
     weighted by its share of them). Without held-out signals it is the
     training loss, averaged over the folds.
@@ -424,8 +424,9 @@ class TaskObjective:
         dL/dZ = dL/dZ|_h - d/dZ [v . grad_h J(h*, Z)],   H v = grad_h L,
 
     ``H`` the Hessian of ``J`` in ``h`` at ``h*``, solved by conjugate
-    gradients with Hessian-vector products by autograd (on the free
-    parameters of :class:`_FreeHead`, the multinomial gauge projected out).
+    gradients with closed-form Hessian-vector products (on the free
+    parameters of :class:`_FreeHead`, the multinomial gauge projected out;
+    the mixed term ``d/dZ [v . grad_h J]`` by autograd).
     Both ``L`` and ``J`` are functions of the raw features, the training rows'
     statistics inside, so the statistics are differentiated exactly. The
     feature cotangents of all folds are summed, then pulled back through the
@@ -462,9 +463,9 @@ class TaskObjective:
         Relative residual at which the hypergradient's conjugate gradients stop.
     temperature : bool
         Classification with held-out signals: score each fold's held-out
-        part with its logits times the inverse temperature that minimizes
-        that part's cross-entropy (:meth:`_Fold.calibrate`; recorded in
-        ``held_out_scales``). The heads fitted on a few groups are
+        part with its logits times the inverse temperature ``s <= 1`` that
+        minimizes that part's cross-entropy (:meth:`_Fold.calibrate`; recorded
+        in ``held_out_scales``). The heads fitted on a few groups are
         over-confident on new ones, and their raw held-out cross-entropy
         is dominated by a few confident errors.
     verbose : int
