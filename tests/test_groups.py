@@ -71,8 +71,7 @@ def test_groups_change_the_learned_window(grouped):
     between (about 32 samples, from starts of 24, 40 and 64). Both start at
     40: without groups the held-out loss also has a shallow local minimum
     near 25 samples (a bump at 31), which the gradient through the refitted
-    heads finds from a start of 24 (the no-groups path takes the fixed-head
-    gradient, ``_task.EXACT_WITHOUT_GROUPS``, which steps over it)."""
+    heads finds from a start of 24 (the fixed-head gradient stepped over it)."""
     X, y, groups = grouped
     plain = DSTFTClassifier(win_length=40.0, **GROUPED).fit(X, y)
     held = DSTFTClassifier(win_length=40.0, **GROUPED).fit(X, y, groups=groups)

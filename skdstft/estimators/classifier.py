@@ -6,7 +6,7 @@ The model is ``x -> DSTFT(x; lam) -> log(band x segment pooled |S|**2) ->
 standardize -> head -> softmax``. The default solver alternates: fit the
 (convex) softmax-regression head exactly at the current window, then step
 ``log(lam)`` along the gradient of the held-out cross-entropy through the
-DSTFT with the head fixed (Rprop-style steps, so that from 10 samples to a
+DSTFT and the head's refit (Rprop-style steps, so that from 10 samples to a
 few hundred takes about ten iterations whatever the gradient's scale); the
 window with the lowest held-out loss is kept. ``solver="adam"`` trains the
 window and the head's weights together by Adam on mini-batches.
@@ -145,8 +145,8 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         exactly (:class:`~sklearn.linear_model.LogisticRegression`,
         ``C = 1 / alpha``) at the current window, then takes one sign-based
         step (Rprop) of ``log(win_length)`` along the gradient of the
-        validation cross-entropy through the DSTFT, the head fixed (with
-        ``groups``: through the refitted heads, see Notes); the
+        validation cross-entropy through the DSTFT and the refitted head
+        (implicit differentiation; see Notes); the
         window with the lowest validation loss is kept and the head refitted
         on all the training signals (an MLP head, with
         ``hidden_layer_sizes``, is trained by Adam at that window).
@@ -220,7 +220,8 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     drawn by one ``GroupShuffleSplit``. ``validation_fraction`` and the
     stratification do not apply to the group folds; a
     ``window_mode="fixed"`` classifier ignores ``groups``. Without groups
-    nothing changes.
+    the held-out part is the random validation part, scored and
+    differentiated the same way (one fold).
 
     Examples
     --------
