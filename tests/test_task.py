@@ -5,8 +5,15 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from skdstft.estimators._heads import STD_EPS, head_shapes
-from skdstft.estimators._task import TaskModel, TaskObjective, held_out_folds
+from skdstft.estimators._heads import STD_EPS, fit_linear_head, head_shapes
+from skdstft.estimators._task import (
+    TaskModel,
+    TaskObjective,
+    _Fold,
+    _FreeHead,
+    conjugate_gradient,
+    held_out_folds,
+)
 from skdstft.estimators._training import TaskFit
 from skdstft.estimators.classifier import learn_task_window
 from skdstft.optimize import AdamStep, minimize, rprop
@@ -30,7 +37,8 @@ def _objective(time_mode, groups=None, seed=0):
     rng = np.random.RandomState(seed)
     folds = held_out_folds(len(X), groups, True, 0.25, y, rng)
     T = np.eye(2)[y]
-    objective = TaskObjective(model, X, T, folds, bounds=(4.0, 30.0), alpha=1.0, rng=rng)
+    objective = TaskObjective(model, X, T, folds, bounds=(4.0, 30.0), alpha=1.0,
+                              hypergradient=False, temperature=False)
     # 12.3: no sample of a frame on the edge of a window support (the hann window is not
     # twice differentiable there, which would leave central differences an O(h) error)
     u = np.log(np.full((1, len(positions)), 12.3) if time_mode else np.array(12.3))
@@ -56,16 +64,17 @@ def _fixed_head_loss(objective, u, fitted):
 
 @pytest.mark.parametrize("time_mode", [False, True])
 @pytest.mark.parametrize("grouped", [False, True])
-def test_task_objective_gradient_matches_finite_differences(time_mode, grouped):
-    """With every training signal in the statistics' subset, the gradient is
-    the exact derivative of the held-out loss at fixed heads. Pinned to
-    TaskObjective._gradient because the heads fitted inside a call are not
-    returned, and the fixed-head loss needs them."""
+def test_fixed_head_gradient_matches_finite_differences_at_fixed_heads(time_mode, grouped):
+    """``hypergradient=False`` is the exact derivative of the held-out loss at
+    fixed heads (the training parts' statistics moving with the window).
+    Pinned to TaskObjective._gradient because the heads fitted inside a call
+    are not returned, and the fixed-head loss needs them."""
     groups = np.repeat(np.arange(4), 6) if grouped else None
     objective, u, _, _ = _objective(time_mode, groups)
     fitted = []
     original = objective._gradient
-    objective._gradient = lambda uu, Z, f: (fitted.extend(f), original(uu, Z, f))[1]
+    objective._gradient = lambda uu, Z, f: (fitted.extend(
+        (fold.fh.pack(ff), None, None) for fold, ff in f), original(uu, Z, f))[1]
     loss, gradient = objective(u)
     g = gradient()
     assert loss == pytest.approx(_fixed_head_loss(objective, u, fitted), rel=1e-12)
@@ -77,6 +86,104 @@ def test_task_objective_gradient_matches_finite_differences(time_mode, grouped):
               - _fixed_head_loss(objective, u - h * d, fitted)) / (2 * h)
         assert np.sum(g * d) == pytest.approx(fd, rel=1e-5, abs=1e-9)
     assert np.abs(g).max() > 1e-6  # not a trivially passing zero gradient
+
+
+def _problem(n_classes, task, grouped, n=36, n_samples=256, seed=0):
+    """Tones whose frequency carries the class (or the regression target), in noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples)
+    y = np.arange(n) % n_classes
+    f = 0.1 + 0.02 * y + (0.01 * rng.standard_normal(n) if task == "regression" else 0.0)
+    X = np.cos(2 * np.pi * f[:, None] * t + rng.uniform(0, 2 * np.pi, (n, 1)))
+    X = X + 0.5 * rng.standard_normal((n, n_samples))
+    T = np.eye(n_classes)[y] if task == "classification" else ((f - f.mean()) / f.std())[:, None]
+    positions = np.asarray(frame_positions(n_samples, 16.0), dtype=float)
+    model = TaskModel(32, positions, "hann", "l1", 8, 4, head_shapes(32, (), T.shape[1]), task)
+    groups = np.repeat(np.arange(4), n // 4) if grouped else None
+    folds = held_out_folds(n, groups, True, 0.25, y if task == "classification" else None,
+                           np.random.RandomState(seed))
+    return model, X, T, folds
+
+
+CASES = [(3, "classification"), (2, "classification"), (1, "regression")]
+
+
+@pytest.mark.parametrize("n_classes,task,temperature", [
+    *[(c, t, False) for c, t in CASES], (3, "classification", True)])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_gradient_is_the_derivative_of_the_refitted_held_out_loss(n_classes, task, temperature,
+                                                                   grouped):
+    """The gradient matches central differences of the objective itself: the
+    held-out loss with every head refitted at u +- h (polished to
+    stationarity, so the differences do not see the solver's tolerance), and
+    with ``temperature`` every held-out temperature refitted too (no term for
+    it: envelope theorem). The fixed-head gradient does not match there
+    (which makes the first check one that can fail): it misses how the
+    refitted heads move with the window."""
+    model, X, T, folds = _problem(n_classes, task, grouped)
+    u, h = np.array(np.log(12.3)), 1e-4
+    grads = {}
+    for exact in (True, False):
+        # a weak penalty with the temperature: over-confident heads, whose held-out
+        # logits the temperature softens (it never sharpens them)
+        objective = TaskObjective(model, X, T, folds, bounds=(4.0, 30.0),
+                                  alpha=0.01 if temperature else 1.0, hypergradient=exact,
+                                  polish_tol=1e-12, cg_rtol=1e-12, temperature=temperature)
+        _, grads[exact] = objective.value_and_grad(u)
+        fd = (objective(u + h)[0] - objective(u - h)[0]) / (2 * h)
+    assert abs(fd) > 1e-3  # not a trivially flat loss
+    assert float(grads[True]) == pytest.approx(fd, rel=1e-5, abs=1e-8)
+    assert abs(float(grads[False]) - fd) > 0.05 * abs(fd)
+    if temperature:  # within its bounds, and inside them (envelope theorem) in some fold
+        scales = np.array(objective.held_out_scales[-1])
+        assert np.all((scales > 1e-3) & (scales <= 1.0)) and np.any(scales < 1 - 1e-3)
+
+
+@pytest.mark.parametrize("n_classes,task", CASES)
+def test_fitted_head_is_stationary_for_the_objective_the_hypergradient_uses(n_classes, task):
+    """J (its penalty's scale, the binary packing, absent classes) is what
+    scikit-learn's solver minimizes: its fitted head is stationary up to the
+    solver's tol, and Newton polishing takes it to round-off. A J with the
+    penalty twice too large is not stationary there (so the check can fail).
+    The closed-form Hessian product agrees with autograd's."""
+    model, X, T, folds = _problem(n_classes, task, grouped=False)
+    model = model.linear()
+    Z = model.features_in_batches(X, 12.3)
+    i_fit, i_val = folds[0]
+    Tf = T[i_fit].copy()
+    if n_classes == 3:  # a class absent from the training part: never predicted, still stationary
+        Tf[:, 0] = 0.0
+        Tf[np.argmax(T[i_fit], axis=1) == 0, 1] = 1.0
+    Zf = Z[i_fit]
+    Zs = (Zf - Zf.mean(axis=0)) / np.sqrt(Zf.var(axis=0) + STD_EPS)
+    for alpha in (1.0, 0.1):
+        head, _ = fit_linear_head(Zs, Tf, task, alpha)
+        fold = _Fold(model, _FreeHead(head, Tf, task, alpha, Z.shape[1]), Tf, T[i_val])
+        assert np.allclose(fold.fh.pack(fold.fh.free), head)
+        g = fold.fh.project(fold.grad_J(fold.fh.free, Zf))
+        assert np.max(np.abs(g)) < 1e-4
+        wrong = _FreeHead(head, Tf, task, 2 * alpha, Z.shape[1])
+        g_wrong = _Fold(model, wrong, Tf, T[i_val]).grad_J(wrong.free, Zf)
+        assert np.max(np.abs(g_wrong)) > 100 * np.max(np.abs(g))
+        f, before, after = fold.polish(fold.fh.free, Zf, 1e-12)
+        assert after < 1e-12 and before == pytest.approx(np.max(np.abs(g)))
+        v = np.random.default_rng(0).standard_normal(f.size)
+        np.testing.assert_allclose(fold.hvp(f, Zf)(v), fold.hvp_autograd(f, Zf)(v),
+                                   rtol=1e-10, atol=1e-12)
+
+
+def test_conjugate_gradient_solves_within_the_projected_subspace():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((6, 6))
+    H = A @ A.T
+    null = np.ones(6) / np.sqrt(6)
+    P = np.eye(6) - np.outer(null, null)
+    H = P @ H @ P  # singular along `null`
+    b = rng.standard_normal(6)
+    x, res, used = conjugate_gradient(lambda v: H @ v, b, lambda v: v - (v @ null) * null)
+    assert res < 1e-10 and used <= 6 + 1
+    np.testing.assert_allclose(H @ x, P @ b, atol=1e-9)
+    assert abs(x @ null) < 1e-12
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

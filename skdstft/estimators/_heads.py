@@ -126,8 +126,8 @@ def fit_linear_head(Zs, T, task, alpha, previous=None):
             b[present[0]], b[present[1]] = -est.intercept_[0] / 2, est.intercept_[0] / 2
         else:
             W[:, present], b[present] = est.coef_.T, est.intercept_
-            if len(present) < T.shape[1]:  # classes absent from this part: never predicted
-                b[np.setdiff1d(np.arange(T.shape[1]), present)] = -1e3
+        # classes absent from this part: never predicted (a zero logit would predict them)
+        b[np.setdiff1d(np.arange(T.shape[1]), present)] = -1e3
         return np.concatenate([W.ravel(), b]), est
     est = Ridge(alpha=alpha / 2).fit(Zs, T)
     return np.concatenate([np.asarray(est.coef_).T.ravel(), np.ravel(est.intercept_)]), est

@@ -25,7 +25,7 @@ from sklearn.model_selection import GroupShuffleSplit
 from ..optimize import AdamStep, rprop
 from ._base import at_bound_share, user_stacklevel
 from ._heads import STD_EPS, fit_linear_head, init_head, l2_penalty
-from ._task import TaskObjective, held_out_folds, lam_from_log, validation_split
+from ._task import EXACT_WITHOUT_GROUPS, TaskObjective, held_out_folds, lam_from_log, validation_split
 
 __all__ = ["TaskFit", "fit_task", "SOLVERS"]
 
@@ -88,7 +88,7 @@ def fit_task(model, X, T, settings, *, bounds, rng, stratify=None, groups=None,
     bounds : (lo, hi)
         Window-length bounds, samples.
     rng : numpy.random.RandomState
-        Validation split, group folds' statistics subsets, head initialization,
+        Validation split, head initialization,
         mini-batch order.
     stratify : ndarray (n,), optional
         Class codes for a stratified validation split.
@@ -134,8 +134,10 @@ def _alternate(model, X, T, *, lam0, bounds, learn_window, time_mode, settings, 
     if learn_window:
         folds = held_out_folds(len(X), groups, settings.early_stopping,
                                settings.validation_fraction, stratify, rng)
+        exact = groups is not None or EXACT_WITHOUT_GROUPS
         objective = TaskObjective(model, X, T, folds, bounds=bounds, alpha=settings.alpha,
-                                  rng=rng, verbose=settings.verbose, name=name)
+                                  hypergradient=exact, temperature=exact,
+                                  verbose=settings.verbose, name=name)
         step = 0.25 if settings.win_learning_rate is None else settings.win_learning_rate
         result = rprop(objective, u0, (np.log(lo), np.log(hi)), step=step,
                        max_iter=settings.max_iter, tol=settings.tol,

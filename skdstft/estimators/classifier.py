@@ -6,7 +6,7 @@ The model is ``x -> DSTFT(x; lam) -> log(band x segment pooled |S|**2) ->
 standardize -> head -> softmax``. The default solver alternates: fit the
 (convex) softmax-regression head exactly at the current window, then step
 ``log(lam)`` along the gradient of the held-out cross-entropy through the
-DSTFT with the head fixed (Rprop-style steps, so that from 10 samples to a
+DSTFT and the head's refit (Rprop-style steps, so that from 10 samples to a
 few hundred takes about ten iterations whatever the gradient's scale); the
 window with the lowest held-out loss is kept. ``solver="adam"`` trains the
 window and the head's weights together by Adam on mini-batches.
@@ -152,7 +152,8 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
         exactly (:class:`~sklearn.linear_model.LogisticRegression`,
         ``C = 1 / alpha``) at the current window, then takes one sign-based
         step (Rprop) of ``log(win_length)`` along the gradient of the
-        validation cross-entropy through the DSTFT, the head fixed; the
+        validation cross-entropy through the DSTFT and the refitted head
+        (implicit differentiation; see Notes); the
         window with the lowest validation loss is kept and the head refitted
         on all the training signals (an MLP head, with
         ``hidden_layer_sizes``, is trained by Adam at that window).
@@ -205,7 +206,15 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     :class:`~sklearn.model_selection.GroupKFold` with ``min(3, n_groups)``
     folds; at each iteration one head is fitted on each fold's training
     groups (its own standardization too), and the loss and the window's
-    gradient are averaged over the held-out signals of all folds. K-fold
+    gradient are averaged over the held-out signals of all folds. Each
+    fold's held-out part is scored with its logits scaled by the
+    temperature that fits that part best (softening them only): heads fitted on a few speakers
+    are over-confident on new ones (a raw cross-entropy of 2-5 nats on
+    FSDD, ln 10 = 2.3 at chance), and their raw loss is a few confident
+    errors whose count jumps with the window. The gradient is the total
+    derivative of that loss: through the DSTFT, the training parts'
+    statistics, and the heads' refit (implicit differentiation of their
+    optimality; the temperature's refit adds no term at its optimum). K-fold
     rather than one :class:`~sklearn.model_selection.GroupShuffleSplit`:
     data in this field has few groups (FSDD: 6 speakers), and one random
     held-out group would make the window depend on which speaker was
@@ -218,7 +227,8 @@ class DSTFTClassifier(ClassifierMixin, DSTFTBase):
     drawn by one ``GroupShuffleSplit``. ``validation_fraction`` and the
     stratification do not apply to the group folds; a
     ``window_mode="fixed"`` classifier ignores ``groups``. Without groups
-    nothing changes.
+    the held-out part is the random validation part, scored and
+    differentiated the same way (one fold).
 
     Examples
     --------
