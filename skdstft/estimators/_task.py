@@ -378,11 +378,6 @@ class _Fold:
                                           / np.sqrt(Z_fit.var(axis=0) + STD_EPS))
         return lambda v: product(v) + HESSIAN_DAMPING * v
 
-    def hvp_autograd(self, f, Z_fit):
-        """:meth:`hvp` by autograd (forward over reverse), to check it."""
-        hv = grad_fn(lambda ff, v: anp.sum(self.grad_J(ff, Z_fit) * v))
-        return lambda v: hv(f, v) + HESSIAN_DAMPING * v
-
     def mixed_vjp(self, f, Z_fit, v):
         """``d/dZ_fit [v . grad_f J(f, Z_fit)]`` ``(n_fit, D)``."""
         return grad_fn(lambda Zq: anp.sum(self.grad_J(f, Zq) * v))(Z_fit)
